@@ -1,0 +1,139 @@
+"""Chat-completions stream chunks → `ChatGenerationChunk`s, with the vendors' stream quirks absorbed.
+
+One `ChatStreamAssembler` per stream. It is pure (no I/O): the sync and async paths feed it the same
+chunk dicts. Usage is kept as the last non-null object seen anywhere and emitted once at the end;
+`model_name`, `finish_reason` and ids go on that last chunk only, so summing chunks never concatenates
+them; tool-call fragments keep `id`/`name` only on the first fragment of each call index.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Final
+
+from langchain_core.messages import AIMessageChunk, ToolCallChunk
+from langchain_core.outputs import ChatGenerationChunk
+
+from langchain_toiotech._convert import MODEL_PROVIDER, response_metadata
+from langchain_toiotech._reasoning import ThinkTagSplitter, reasoning_from_fields
+from langchain_toiotech._usage import create_usage_metadata, find_usage
+
+logger = logging.getLogger("langchain_toiotech")
+
+JSONObject = dict[str, Any]
+TRUNCATING_FINISH_REASONS: Final = frozenset({"length", "content_filter", "max_tokens"})
+
+
+class ChatStreamAssembler:
+    """Turns the chunk dicts of one stream into generation chunks."""
+
+    def __init__(self) -> None:
+        """Start a stream with nothing seen yet."""
+        self._usage: JSONObject | None = None
+        self._finish_reason: str | None = None
+        self._last_body: JSONObject = {}
+        self._first_id: str | None = None
+        self._think = ThinkTagSplitter()
+        self._tool_fields_sent: set[tuple[Any, str]] = set()
+
+    def feed(self, chunk: JSONObject) -> list[ChatGenerationChunk]:
+        """Take one chunk dict; return the generation chunks it produces (often one, maybe none)."""
+        if (usage := find_usage(chunk)) is not None:
+            self._usage = usage  # replace, never add: some vendors repeat running totals
+        self._remember_metadata(chunk)
+        choice = _first_choice(chunk)
+        if choice is None:
+            return []
+        if choice.get("finish_reason"):
+            self._finish_reason = str(choice["finish_reason"])
+        delta = choice.get("delta") or {}
+        message = self._delta_to_chunk(delta if isinstance(delta, dict) else {})
+        if message is None:
+            return []
+        return [ChatGenerationChunk(message=message)]
+
+    def finish(self) -> list[ChatGenerationChunk]:
+        """Return the closing chunk: held text, usage, model name, finish reason, `chunk_position="last"`."""
+        reasoning, answer = self._think.flush()
+        metadata = response_metadata(self._last_body, self._finish_reason)
+        if self._first_id and "id" not in metadata:
+            metadata["id"] = self._first_id
+        if self._finish_reason in TRUNCATING_FINISH_REASONS:
+            logger.warning(
+                "The answer from %s stopped early: finish_reason=%r (raise max_tokens, or check the content filter).",
+                metadata.get("model_name"),
+                self._finish_reason,
+            )
+        message = AIMessageChunk(
+            content=answer,
+            additional_kwargs={"reasoning_content": reasoning} if reasoning else {},
+            response_metadata=metadata,
+            usage_metadata=create_usage_metadata(self._usage) if self._usage else None,
+            chunk_position="last",
+        )
+        return [ChatGenerationChunk(message=message, generation_info={"finish_reason": self._finish_reason})]
+
+    def _remember_metadata(self, chunk: JSONObject) -> None:
+        # A relay's stop chunk can carry another id: keep the first id and the latest model/fingerprint.
+        if self._first_id is None and chunk.get("id"):
+            self._first_id = str(chunk["id"])
+        self._last_body = {
+            **self._last_body,
+            **{k: v for k, v in chunk.items() if v is not None},
+        }
+        self._last_body["id"] = self._first_id
+
+    def _delta_to_chunk(self, delta: JSONObject) -> AIMessageChunk | None:
+        reasoning = reasoning_from_fields(delta)
+        content = delta.get("content")
+        answer = ""
+        if isinstance(content, str) and content:
+            think, answer = self._think.feed(content)
+            reasoning += think
+        tool_call_chunks = self._tool_call_chunks(delta.get("tool_calls") or [])
+        if not (reasoning or answer or tool_call_chunks):
+            return None
+        additional_kwargs: JSONObject = {"reasoning_content": reasoning} if reasoning else {}
+        if isinstance(delta.get("reasoning_details"), list) and delta["reasoning_details"]:
+            additional_kwargs["reasoning_details"] = delta["reasoning_details"]
+        return AIMessageChunk(
+            content=answer,
+            additional_kwargs=additional_kwargs,
+            tool_call_chunks=tool_call_chunks,
+            response_metadata={"model_provider": MODEL_PROVIDER},
+        )
+
+    def _tool_call_chunks(self, raw_calls: list[Any]) -> list[ToolCallChunk]:
+        chunks = []
+        for position, raw in enumerate(raw_calls):
+            if not isinstance(raw, dict):
+                continue
+            index = raw.get("index", position)
+            function = raw.get("function") or {}
+            chunks.append(
+                ToolCallChunk(
+                    name=self._once(index, "name", function.get("name")),
+                    args=function.get("arguments") or "",
+                    id=self._once(index, "id", raw.get("id")),
+                    index=index,
+                    type="tool_call_chunk",
+                )
+            )
+        return chunks
+
+    def _once(self, index: Any, field: str, value: Any) -> str | None:
+        """The first non-empty value of a call's field; later repeats (Hunyuan, OpenRouter) become None.
+
+        LangChain concatenates string fields when it sums chunks, so a repeated id or name would double.
+        """
+        if not value or (index, field) in self._tool_fields_sent:
+            return None
+        self._tool_fields_sent.add((index, field))
+        return str(value)
+
+
+def _first_choice(chunk: JSONObject) -> JSONObject | None:
+    for choice in chunk.get("choices") or []:
+        if isinstance(choice, dict) and choice.get("index", 0) == 0:
+            return choice
+    return None

@@ -1,0 +1,287 @@
+"""HTTP transport to the gateway: pooled httpx clients, auth headers, retries, status errors.
+
+This module knows httpx and JSON dicts only, never LangChain types, so the rest of the package can be
+tested against `httpx.MockTransport` and the HTTP library could be swapped in one place.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import time
+import weakref
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from contextlib import AsyncExitStack, ExitStack, asynccontextmanager, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final, cast
+
+import httpx
+
+from langchain_toiotech._retry import retry_delay, should_retry
+from langchain_toiotech._version import __version__
+from langchain_toiotech.errors import (
+    APIConnectionError,
+    APITimeoutError,
+    ToiotechError,
+    make_status_error,
+)
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_BASE_URL: Final = "https://api.toiotech.com/v1"
+DEFAULT_TIMEOUT: Final = httpx.Timeout(600.0, connect=10.0)
+DEFAULT_MAX_RETRIES: Final = 2
+_USER_AGENT: Final = f"langchain-toiotech/{__version__}"
+_POOL_LIMITS: Final = httpx.Limits(max_connections=100, max_keepalive_connections=20)
+
+JSONObject = dict[str, Any]
+RequestFactory = Callable[[httpx.Client | httpx.AsyncClient, ExitStack], httpx.Request]
+
+
+@dataclass(frozen=True)
+class TransportSettings:
+    """Everything a transport needs to reach the gateway; the key is kept out of `repr`."""
+
+    base_url: str
+    api_key: str = field(repr=False)
+    timeout: float | httpx.Timeout | None = None
+    max_retries: int = DEFAULT_MAX_RETRIES
+    default_headers: tuple[tuple[str, str], ...] = ()
+    stream_chunk_timeout: float | None = None
+
+    def url(self, path: str) -> str:
+        """Join the base URL and an endpoint path such as `/chat/completions`."""
+        return f"{self.base_url.rstrip('/')}/{path.lstrip('/')}"
+
+    def headers(self, *, stream: bool = False) -> dict[str, str]:
+        """Request headers: defaults, then auth; the key is added here and stored nowhere else."""
+        headers = {"User-Agent": _USER_AGENT, **dict(self.default_headers)}
+        headers["Authorization"] = f"Bearer {self.api_key}"
+        if stream:
+            headers["Accept"] = "text/event-stream"
+        return headers
+
+    def request_timeout(self, *, stream: bool = False) -> httpx.Timeout:
+        """The timeout for one request; a stream's reads are bounded by `stream_chunk_timeout`."""
+        timeout = self.timeout if isinstance(self.timeout, httpx.Timeout) else None
+        if timeout is None:
+            timeout = DEFAULT_TIMEOUT if self.timeout is None else httpx.Timeout(self.timeout)
+        if stream and self.stream_chunk_timeout is not None:
+            timeout = httpx.Timeout(
+                connect=timeout.connect,
+                read=self.stream_chunk_timeout,
+                write=timeout.write,
+                pool=timeout.pool,
+            )
+        return timeout
+
+
+@functools.lru_cache(maxsize=1)
+def _shared_sync_client() -> httpx.Client:
+    # One pool for every model instance in the process: a thousand calls reuse a few sockets.
+    return httpx.Client(limits=_POOL_LIMITS, timeout=DEFAULT_TIMEOUT)
+
+
+_async_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = weakref.WeakKeyDictionary()
+
+
+def _shared_async_client() -> httpx.AsyncClient:
+    # Async connections belong to the loop that opened them, so the pool is shared per event loop.
+    loop = asyncio.get_running_loop()
+    client = _async_clients.get(loop)
+    if client is None:
+        client = httpx.AsyncClient(limits=_POOL_LIMITS, timeout=DEFAULT_TIMEOUT)
+        _async_clients[loop] = client
+    return client
+
+
+def _wrap_transport_error(error: httpx.TransportError) -> APIConnectionError:
+    if isinstance(error, httpx.TimeoutException):
+        return APITimeoutError(f"Request to the gateway timed out ({type(error).__name__}).")
+    return APIConnectionError(f"Could not reach the gateway: {type(error).__name__}: {error}")
+
+
+def _status_error(response: httpx.Response, settings: TransportSettings) -> ToiotechError:
+    error = make_status_error(response)
+    if settings.api_key and settings.api_key in str(error):
+        # A relay that echoes the key back must not make us print it.
+        error.args = (str(error).replace(settings.api_key, "***"),)
+    return error
+
+
+def _next_delay(error: ToiotechError, attempt: int, settings: TransportSettings) -> float | None:
+    """Seconds to wait before retrying, or None when the error is final."""
+    if attempt >= settings.max_retries or not should_retry(error):
+        return None
+    response = getattr(error, "response", None)
+    delay = retry_delay(attempt, response)
+    logger.info(
+        "Retrying in %.2f s (attempt %d of %d): %s",
+        delay,
+        attempt + 2,
+        settings.max_retries + 1,
+        error,
+    )
+    return delay
+
+
+def _json_request(method: str, path: str, settings: TransportSettings, **kwargs: Any) -> RequestFactory:
+    stream = bool(kwargs.pop("stream", False))
+
+    def build(client: httpx.Client | httpx.AsyncClient, _: ExitStack) -> httpx.Request:
+        return client.build_request(
+            method,
+            settings.url(path),
+            headers=settings.headers(stream=stream),
+            timeout=settings.request_timeout(stream=stream),
+            **kwargs,
+        )
+
+    return build
+
+
+def _upload_request(
+    path: str,
+    settings: TransportSettings,
+    file_path: Path,
+    fields: Mapping[str, str],
+    mime_type: str,
+) -> RequestFactory:
+    def build(client: httpx.Client | httpx.AsyncClient, resources: ExitStack) -> httpx.Request:
+        # Reopened on every attempt, so a retry sends the file from its first byte; httpx streams it.
+        handle = resources.enter_context(file_path.open("rb"))
+        return client.build_request(
+            "POST",
+            settings.url(path),
+            headers=settings.headers(),
+            timeout=settings.request_timeout(),
+            data=dict(fields),
+            files={"file": (file_path.name, handle, mime_type)},
+        )
+
+    return build
+
+
+def _decode_json(response: httpx.Response) -> JSONObject:
+    try:
+        body = response.json()
+    except ValueError as error:
+        message = f"The gateway answered {response.status_code} with a body that is not JSON."
+        raise APIConnectionError(message) from error
+    if not isinstance(body, dict):
+        message = f"The gateway answered {response.status_code} with JSON that is not an object."
+        raise APIConnectionError(message)
+    return cast("JSONObject", body)
+
+
+class Transport:
+    """Synchronous transport: JSON requests, streams and uploads with retries."""
+
+    def __init__(self, settings: TransportSettings, http_client: httpx.Client | None = None) -> None:
+        """Keep the settings; the pooled client is only touched on the first request."""
+        self.settings = settings
+        self._http_client = http_client
+
+    @property
+    def client(self) -> httpx.Client:
+        """The caller's client, or the process-wide pooled one."""
+        return self._http_client or _shared_sync_client()
+
+    def request_json(self, method: str, path: str, **kwargs: Any) -> JSONObject:
+        """Send a request (with `json=`, `params=`) and decode the JSON object it returns."""
+        with self._send(_json_request(method, path, self.settings, **kwargs)) as response:
+            return _decode_json(response)
+
+    def upload(self, path: str, file_path: Path, fields: Mapping[str, str], mime_type: str) -> JSONObject:
+        """Upload a file as multipart form data, streamed from disk, and decode the reply."""
+        with self._send(_upload_request(path, self.settings, file_path, fields, mime_type)) as response:
+            return _decode_json(response)
+
+    @contextmanager
+    def stream(self, path: str, body: JSONObject) -> Iterator[httpx.Response]:
+        """Open a streaming POST; retried only until the status arrives, closed on exit."""
+        request = _json_request("POST", path, self.settings, json=body, stream=True)
+        with self._send(request, read_body=False) as response:
+            yield response
+
+    @contextmanager
+    def _send(self, build: RequestFactory, *, read_body: bool = True) -> Iterator[httpx.Response]:
+        attempt = 0
+        while True:
+            with ExitStack() as resources:
+                try:
+                    response = self.client.send(build(self.client, resources), stream=True)
+                    resources.callback(response.close)
+                    if read_body or not response.is_success:
+                        response.read()
+                except httpx.TransportError as exc:
+                    error: ToiotechError = _wrap_transport_error(exc)
+                    cause: BaseException | None = exc
+                else:
+                    if response.is_success:
+                        yield response
+                        return
+                    error, cause = _status_error(response, self.settings), None
+            delay = _next_delay(error, attempt, self.settings)
+            if delay is None:
+                raise error from cause
+            time.sleep(delay)
+            attempt += 1
+
+
+class AsyncTransport:
+    """Asynchronous twin of `Transport`; the retry decisions are the same shared functions."""
+
+    def __init__(self, settings: TransportSettings, http_client: httpx.AsyncClient | None = None) -> None:
+        """Keep the settings; the pooled client is only touched on the first request."""
+        self.settings = settings
+        self._http_client = http_client
+
+    @property
+    def client(self) -> httpx.AsyncClient:
+        """The caller's client, or the pooled one of the running event loop."""
+        return self._http_client or _shared_async_client()
+
+    async def request_json(self, method: str, path: str, **kwargs: Any) -> JSONObject:
+        """Send a request (with `json=`, `params=`) and decode the JSON object it returns."""
+        async with self._send(_json_request(method, path, self.settings, **kwargs)) as response:
+            return _decode_json(response)
+
+    async def upload(self, path: str, file_path: Path, fields: Mapping[str, str], mime_type: str) -> JSONObject:
+        """Upload a file as multipart form data, streamed from disk, and decode the reply."""
+        async with self._send(_upload_request(path, self.settings, file_path, fields, mime_type)) as response:
+            return _decode_json(response)
+
+    @asynccontextmanager
+    async def stream(self, path: str, body: JSONObject) -> AsyncIterator[httpx.Response]:
+        """Open a streaming POST; retried only until the status arrives, closed on exit."""
+        request = _json_request("POST", path, self.settings, json=body, stream=True)
+        async with self._send(request, read_body=False) as response:
+            yield response
+
+    @asynccontextmanager
+    async def _send(self, build: RequestFactory, *, read_body: bool = True) -> AsyncIterator[httpx.Response]:
+        attempt = 0
+        while True:
+            async with AsyncExitStack() as resources:
+                try:
+                    request = build(self.client, resources.enter_context(ExitStack()))
+                    response = await self.client.send(request, stream=True)
+                    resources.push_async_callback(response.aclose)
+                    if read_body or not response.is_success:
+                        await response.aread()
+                except httpx.TransportError as exc:
+                    error: ToiotechError = _wrap_transport_error(exc)
+                    cause: BaseException | None = exc
+                else:
+                    if response.is_success:
+                        yield response
+                        return
+                    error, cause = _status_error(response, self.settings), None
+            delay = _next_delay(error, attempt, self.settings)
+            if delay is None:
+                raise error from cause
+            await asyncio.sleep(delay)
+            attempt += 1

@@ -1,0 +1,232 @@
+"""Pure mapping between LangChain messages and chat-completions wire dicts; no I/O."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any, Final
+
+from langchain_core.exceptions import OutputParserException
+from langchain_core.messages import (
+    AIMessage,
+    BaseMessage,
+    ChatMessage,
+    HumanMessage,
+    InvalidToolCall,
+    SystemMessage,
+    ToolCall,
+    ToolMessage,
+)
+from langchain_core.output_parsers.openai_tools import (
+    make_invalid_tool_call,
+    parse_tool_call,
+)
+from langchain_core.outputs import ChatGeneration, ChatResult
+
+from langchain_toiotech._content_blocks import format_content
+from langchain_toiotech._reasoning import reasoning_from_fields, split_think_tags
+from langchain_toiotech._usage import create_usage_metadata
+
+JSONObject = dict[str, Any]
+
+MODEL_PROVIDER: Final = "toiotech"
+_METADATA_KEYS: Final = ("id", "system_fingerprint", "service_tier")
+_TEXT_BLOCK_TYPES: Final = frozenset({"text", "output_text"})
+
+
+def convert_messages(messages: Sequence[BaseMessage]) -> list[JSONObject]:
+    """Convert a conversation for the chat-completions `messages` field.
+
+    Raises:
+        ValueError: the conversation is empty, or a message has a role or block the gateway cannot take.
+    """
+    if not messages:
+        msg = "Cannot call the model with an empty list of messages."
+        raise ValueError(msg)
+    converted = []
+    for position, message in enumerate(messages):
+        try:
+            converted.append(convert_message_to_dict(message))
+        except ValueError as error:  # noqa: PERF203 - the error must name the message
+            msg = f"Message {position} ({message.type}): {error}"
+            raise ValueError(msg) from error
+    return converted
+
+
+def convert_message_to_dict(message: BaseMessage) -> JSONObject:
+    """Convert one LangChain message to a chat-completions message dict."""
+    if isinstance(message, HumanMessage):
+        wire: JSONObject = {"role": "user", "content": format_content(message.content)}
+    elif isinstance(message, AIMessage):
+        wire = _assistant_to_dict(message)
+    elif isinstance(message, SystemMessage):
+        wire = {"role": "system", "content": text_of(message.content)}
+    elif isinstance(message, ToolMessage):
+        wire = {
+            "role": "tool",
+            "tool_call_id": message.tool_call_id,
+            "content": _tool_content(message.content),
+        }
+    elif isinstance(message, ChatMessage):
+        wire = {"role": message.role, "content": format_content(message.content)}
+    else:
+        msg = f"Unsupported message type {type(message).__name__}."
+        raise TypeError(msg)
+    if message.name:
+        wire["name"] = message.name
+    return wire
+
+
+def text_of(content: str | Sequence[Any]) -> str:
+    """The text of a content value, keeping text blocks and dropping reasoning, tool-use and media."""
+    if isinstance(content, str):
+        return content
+    pieces = []
+    for block in content:
+        if isinstance(block, str):
+            pieces.append(block)
+        elif isinstance(block, dict) and block.get("type") in _TEXT_BLOCK_TYPES:
+            pieces.append(str(block.get("text", "")))
+    return "".join(pieces)
+
+
+def _tool_content(content: str | Sequence[Any]) -> str:
+    if isinstance(content, str):
+        return content
+    if all(isinstance(block, str) or (isinstance(block, dict) and block.get("type") == "text") for block in content):
+        return text_of(content)
+    return json.dumps(list(content), ensure_ascii=False)
+
+
+def _assistant_to_dict(message: AIMessage) -> JSONObject:
+    # Content from other providers may hold reasoning / tool_use blocks: only the text goes back.
+    text = text_of(message.content)
+    tool_calls = [tool_call_to_dict(call) for call in message.tool_calls]
+    tool_calls += [_invalid_tool_call_to_dict(call) for call in message.invalid_tool_calls]
+    wire: JSONObject = {
+        "role": "assistant",
+        "content": text or (None if tool_calls else ""),
+    }
+    if tool_calls:
+        wire["tool_calls"] = tool_calls
+    return wire
+
+
+def tool_call_to_dict(call: ToolCall) -> JSONObject:
+    """A LangChain tool call as a chat-completions `tool_calls[]` entry."""
+    arguments = json.dumps(call["args"], ensure_ascii=False)
+    return {
+        "id": call["id"],
+        "type": "function",
+        "function": {"name": call["name"], "arguments": arguments},
+    }
+
+
+def _invalid_tool_call_to_dict(call: InvalidToolCall) -> JSONObject:
+    return {
+        "id": call.get("id"),
+        "type": "function",
+        "function": {
+            "name": call.get("name") or "",
+            "arguments": call.get("args") or "",
+        },
+    }
+
+
+def parse_raw_tool_calls(
+    raw_calls: Sequence[Any],
+) -> tuple[list[ToolCall], list[InvalidToolCall]]:
+    """Parse wire tool calls; unparsable or non-object arguments become invalid tool calls."""
+    calls: list[ToolCall] = []
+    invalid: list[InvalidToolCall] = []
+    for raw in raw_calls:
+        if not isinstance(raw, dict) or not isinstance(raw.get("function"), dict):
+            continue
+        try:
+            parsed = parse_tool_call(raw, return_id=True)
+        except OutputParserException as error:
+            invalid.append(make_invalid_tool_call(raw, str(error)))
+            continue
+        if parsed is None:
+            continue
+        if not isinstance(parsed.get("args"), dict):
+            invalid.append(make_invalid_tool_call(raw, "Tool call arguments are not a JSON object."))
+            continue
+        calls.append(
+            ToolCall(
+                name=parsed["name"],
+                args=parsed["args"],
+                id=parsed.get("id"),
+                type="tool_call",
+            )
+        )
+    return calls, invalid
+
+
+def _content_from_wire(raw: Any) -> str | list[Any]:
+    """Message content: a string, or (toiotech's Gemini image rewrite) a list of parts."""
+    if raw is None:
+        return ""
+    if isinstance(raw, list):
+        return [dict(part) if isinstance(part, dict) else part for part in raw]
+    return str(raw)
+
+
+def convert_dict_to_message(wire: JSONObject) -> AIMessage:
+    """Convert a completion's `choices[i].message` to an `AIMessage` (reasoning included)."""
+    content = _content_from_wire(wire.get("content"))
+    reasoning = reasoning_from_fields(wire)
+    if isinstance(content, str):
+        think, content = split_think_tags(content)
+        reasoning = reasoning or think
+    additional_kwargs: JSONObject = {}
+    if reasoning:
+        additional_kwargs["reasoning_content"] = reasoning
+    for key in ("reasoning_details", "refusal"):
+        if wire.get(key):
+            additional_kwargs[key] = wire[key]
+    tool_calls, invalid_tool_calls = parse_raw_tool_calls(wire.get("tool_calls") or [])
+    return AIMessage(
+        content=content,
+        additional_kwargs=additional_kwargs,
+        tool_calls=tool_calls,
+        invalid_tool_calls=invalid_tool_calls,
+    )
+
+
+def response_metadata(body: JSONObject, finish_reason: str | None) -> JSONObject:
+    """The `response_metadata` of an answer: model, finish reason, ids, provider."""
+    metadata: JSONObject = {
+        "model_name": body.get("model"),
+        "model_provider": MODEL_PROVIDER,
+    }
+    if finish_reason:
+        metadata["finish_reason"] = finish_reason
+    for key in _METADATA_KEYS:
+        if body.get(key) is not None:
+            metadata[key] = body[key]
+    return metadata
+
+
+def create_chat_result(body: JSONObject) -> ChatResult:
+    """Convert a non-stream chat completion body to a `ChatResult`, one generation per choice."""
+    usage = body.get("usage")
+    usage_metadata = create_usage_metadata(usage) if isinstance(usage, dict) else None
+    generations = []
+    for choice in body.get("choices") or []:
+        message = convert_dict_to_message(choice.get("message") or {})
+        finish_reason = choice.get("finish_reason")
+        message.response_metadata = response_metadata(body, finish_reason)
+        message.usage_metadata = usage_metadata
+        if body.get("id"):
+            message.id = str(body["id"])
+        generations.append(ChatGeneration(message=message, generation_info={"finish_reason": finish_reason}))
+    if not generations:
+        msg = f"The gateway answered without any choices: {json.dumps(body)[:300]}"
+        raise ValueError(msg)
+    llm_output = {
+        "token_usage": usage,
+        "model_name": body.get("model"),
+        "id": body.get("id"),
+    }
+    return ChatResult(generations=generations, llm_output=llm_output)

@@ -1,0 +1,225 @@
+"""Server-sent events from the gateway → JSON chunk dicts, with in-band errors and truncation detected.
+
+SSE framing (CRLF, comments such as `: PING`, events split at any byte, UTF-8 split inside a character)
+is decoded by httpx-sse; this module adds the gateway's rules on top: stop at `[DONE]`, raise on a
+`{"error": ...}` event, and raise when a stream ends before it said it was finished, so a cut-off
+answer is never mistaken for a short one.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Iterator
+from typing import Any, Final, cast
+
+import httpx
+from httpx_sse import EventSource, ServerSentEvent
+
+from langchain_toiotech.errors import APITimeoutError, StreamError
+
+JSONObject = dict[str, Any]
+
+_DONE: Final = "[DONE]"
+_RESPONSES_TERMINAL: Final = frozenset({"response.completed", "response.incomplete"})
+_RESPONSES_FAILED: Final = frozenset({"response.failed", "error"})
+
+
+def is_event_stream(response: httpx.Response) -> bool:
+    """Tell whether the response is SSE (some gateways answer `stream: true` with a plain JSON body)."""
+    return "text/event-stream" in response.headers.get("content-type", "")
+
+
+def _parse_event_data(data: str) -> JSONObject:
+    try:
+        payload = json.loads(data)
+    except json.JSONDecodeError as error:
+        message = f"The gateway sent a stream event that is not valid JSON: {data[:200]!r}"
+        raise StreamError(message) from error
+    if not isinstance(payload, dict):
+        message = f"The gateway sent a stream event that is not a JSON object: {data[:200]!r}"
+        raise StreamError(message)
+    return cast("JSONObject", payload)
+
+
+def stream_error_from_payload(payload: JSONObject, *, prefix: str = "The stream failed") -> StreamError:
+    """Build the `StreamError` for an in-band error object in any of the vendors' shapes."""
+    error: Any = payload.get("error")
+    if error is None and isinstance(payload.get("response"), dict):
+        error = payload["response"].get("error")
+    if not isinstance(error, dict):
+        error = payload if "message" in payload else {"message": str(error or "unknown error")}
+    message = str(error.get("message") or "unknown error")
+    code = error.get("code") or error.get("type")
+    return StreamError(f"{prefix}: {message}", body=payload, code=str(code) if code else None)
+
+
+class ChatStreamState:
+    """Reads chat-completions events and remembers whether the stream finished properly."""
+
+    def __init__(self) -> None:
+        """Start before the first event."""
+        self.done = False
+        self.saw_finish_reason = False
+
+    def accept(self, data: str) -> JSONObject | None:
+        """Take one event's data; return its chunk, or None for `[DONE]` and empty events."""
+        data = data.strip()
+        if not data:
+            return None
+        if data == _DONE:
+            self.done = True
+            return None
+        chunk = _parse_event_data(data)
+        choices = chunk.get("choices") or []
+        if chunk.get("error") is not None:
+            raise stream_error_from_payload(chunk, prefix="The gateway reported an error mid-stream")
+        for choice in choices:
+            if isinstance(choice, dict) and choice.get("finish_reason"):
+                self.saw_finish_reason = True
+        return chunk
+
+    def finish(self) -> None:
+        """Raise if the stream ended with neither `[DONE]` nor any `finish_reason`."""
+        if not self.done and not self.saw_finish_reason:
+            msg = "The stream ended before the gateway finished the answer (no [DONE], no finish_reason)."
+            raise StreamError(msg)
+
+
+class ResponsesStreamState:
+    """Reads Responses-API events; the stream must end with a terminal `response.*` event."""
+
+    def __init__(self) -> None:
+        """Start before the first event."""
+        self.done = False
+
+    def accept(self, event: ServerSentEvent) -> JSONObject | None:
+        """Take one event; return its payload (with `type` set), or None for `[DONE]`."""
+        data = event.data.strip()
+        if not data:
+            return None
+        if data == _DONE:
+            self.done = True
+            return None
+        payload = _parse_event_data(data)
+        kind = payload.setdefault("type", event.event)
+        if kind in _RESPONSES_FAILED:
+            raise stream_error_from_payload(payload, prefix="The Responses stream failed")
+        if kind in _RESPONSES_TERMINAL:
+            self.done = True
+        return payload
+
+    def finish(self) -> None:
+        """Raise if no terminal event arrived."""
+        if not self.done:
+            msg = "The Responses stream ended without response.completed (the answer was cut off)."
+            raise StreamError(msg)
+
+
+def completion_as_chunk(body: JSONObject) -> JSONObject:
+    """Turn a whole (non-stream) chat completion into one equivalent stream chunk."""
+    choices = [
+        {
+            "index": choice.get("index", 0),
+            "delta": choice.get("message") or {},
+            "finish_reason": choice.get("finish_reason") or "stop",
+        }
+        for choice in body.get("choices") or []
+    ]
+    return {**body, "object": "chat.completion.chunk", "choices": choices}
+
+
+def _mid_stream_failure(error: httpx.TransportError) -> Exception:
+    if isinstance(error, httpx.TimeoutException):
+        return APITimeoutError("The stream stalled: no data arrived within the stream timeout.")
+    return StreamError(f"The connection broke mid-stream ({type(error).__name__}); the answer is incomplete.")
+
+
+def _unexpected_body(response: httpx.Response, body: bytes) -> JSONObject:
+    """Decode a non-SSE 200 body: an error becomes StreamError, a whole completion is returned."""
+    try:
+        payload = json.loads(body)
+    except json.JSONDecodeError as error:
+        content_type = response.headers.get("content-type", "none")
+        message = f"Expected an event stream but the gateway sent {content_type}: {body[:200]!r}"
+        raise StreamError(message) from error
+    if not isinstance(payload, dict) or payload.get("error") is not None:
+        raise stream_error_from_payload(payload if isinstance(payload, dict) else {"error": payload})
+    return cast("JSONObject", payload)
+
+
+def iter_chat_chunks(response: httpx.Response) -> Iterator[JSONObject]:
+    """Yield the chat chunks of a streaming response (the caller closes it)."""
+    if not is_event_stream(response):
+        yield completion_as_chunk(_unexpected_body(response, response.read()))
+        return
+    state = ChatStreamState()
+    try:
+        for event in EventSource(response).iter_sse():
+            chunk = state.accept(event.data)
+            if state.done:
+                return
+            if chunk is not None:
+                yield chunk
+    except httpx.TransportError as error:
+        raise _mid_stream_failure(error) from error
+    state.finish()
+
+
+async def aiter_chat_chunks(response: httpx.Response) -> AsyncIterator[JSONObject]:
+    """Async twin of `iter_chat_chunks`."""
+    if not is_event_stream(response):
+        yield completion_as_chunk(_unexpected_body(response, await response.aread()))
+        return
+    state = ChatStreamState()
+    try:
+        async for event in EventSource(response).aiter_sse():
+            chunk = state.accept(event.data)
+            if state.done:
+                return
+            if chunk is not None:
+                yield chunk
+    except httpx.TransportError as error:
+        raise _mid_stream_failure(error) from error
+    state.finish()
+
+
+def iter_responses_events(response: httpx.Response) -> Iterator[JSONObject]:
+    """Yield the Responses-API events of a streaming response (the caller closes it)."""
+    if not is_event_stream(response):
+        yield {
+            "type": "response.completed",
+            "response": _unexpected_body(response, response.read()),
+        }
+        return
+    state = ResponsesStreamState()
+    try:
+        for event in EventSource(response).iter_sse():
+            payload = state.accept(event)
+            if payload is not None:
+                yield payload
+            if state.done:
+                return
+    except httpx.TransportError as error:
+        raise _mid_stream_failure(error) from error
+    state.finish()
+
+
+async def aiter_responses_events(response: httpx.Response) -> AsyncIterator[JSONObject]:
+    """Async twin of `iter_responses_events`."""
+    if not is_event_stream(response):
+        yield {
+            "type": "response.completed",
+            "response": _unexpected_body(response, await response.aread()),
+        }
+        return
+    state = ResponsesStreamState()
+    try:
+        async for event in EventSource(response).aiter_sse():
+            payload = state.accept(event)
+            if payload is not None:
+                yield payload
+            if state.done:
+                return
+    except httpx.TransportError as error:
+        raise _mid_stream_failure(error) from error
+    state.finish()

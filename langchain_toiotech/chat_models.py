@@ -1,0 +1,413 @@
+"""`ChatToiotech`: LangChain chat model for the toiotech gateway's chat-completions API."""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import warnings
+from collections.abc import AsyncIterator, Iterator, Sequence
+from functools import cached_property
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+from langchain_core.callbacks import (
+    AsyncCallbackManagerForLLMRun,
+    CallbackManagerForLLMRun,
+)
+from langchain_core.language_models import (
+    BaseChatModel,
+    LangSmithParams,
+    LanguageModelInput,
+)
+from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.outputs import ChatGenerationChunk, ChatResult
+from langchain_core.runnables import Runnable
+from langchain_core.utils import from_env, secret_from_env
+from langchain_core.utils.utils import _build_model_kwargs
+from pydantic import ConfigDict, Field, SecretStr, model_validator
+from typing_extensions import Self
+
+from langchain_toiotech._chunks import TRUNCATING_FINISH_REASONS, ChatStreamAssembler
+from langchain_toiotech._client import (
+    DEFAULT_BASE_URL,
+    DEFAULT_MAX_RETRIES,
+    AsyncTransport,
+    Transport,
+    TransportSettings,
+)
+from langchain_toiotech._convert import convert_messages, create_chat_result
+from langchain_toiotech._streaming import (
+    aiter_chat_chunks,
+    iter_chat_chunks,
+    stream_error_from_payload,
+)
+from langchain_toiotech._structured import (
+    StructuredOutputMethod,
+    ToolLike,
+    format_tool_choice,
+    format_tools,
+    structured_output_runnable,
+)
+from langchain_toiotech._version import __version__
+
+logger = logging.getLogger("langchain_toiotech")
+
+_CHAT_PATH = "/chat/completions"
+_API_KEY_ENV = "TOIOTECH_API_KEY"
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _check_base_url(base_url: str) -> None:
+    parts = urlsplit(base_url)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        msg = f"base_url must be an http(s) URL such as {DEFAULT_BASE_URL!r}, got {base_url!r}."
+        raise ValueError(msg)
+    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+        warnings.warn(
+            f"base_url {base_url!r} is plain http to a non-loopback host: the API key would travel unencrypted.",
+            UserWarning,
+            stacklevel=4,
+        )
+
+
+class ChatToiotech(BaseChatModel):
+    """Chat model for the toiotech AI gateway (OpenAI-compatible, ~150 models from many vendors).
+
+    Reasoning text from every vendor (`reasoning_content`, `reasoning`, `reasoning_details`, or a
+    leading `<think>` block) lands in `additional_kwargs["reasoning_content"]`; usage carries cache and
+    reasoning tokens; streams detect truncation and in-band errors instead of returning a short answer.
+
+    Setup:
+        ```bash
+        pip install langchain-toiotech
+        export TOIOTECH_API_KEY="sk-..."
+        ```
+
+    Key init args (completion params):
+        model: Model name, e.g. `"deepseek-reasoner"`, `"doubao-seed-1-8"`, `"gpt-4o-mini"`.
+        temperature, max_tokens, max_completion_tokens, top_p, stop, n, seed: as in OpenAI's API.
+        reasoning_effort: `"minimal" | "low" | "medium" | "high"` where the model supports it.
+        extra_body: Extra top-level JSON fields, e.g. `{"thinking": {"type": "enabled"}}`.
+
+    Key init args (client params):
+        api_key: Defaults to `TOIOTECH_API_KEY`. base_url: defaults to `TOIOTECH_BASE_URL`, then
+        `https://api.toiotech.com/v1`. timeout, max_retries (2), default_headers, http_client,
+        http_async_client.
+
+    Instantiate and invoke (here against the bundled offline emulator):
+        ```python
+        from langchain_toiotech import ChatToiotech
+        from langchain_toiotech.testing import GatewayEmulator
+
+        with GatewayEmulator() as gateway:
+            model = ChatToiotech(model="deepseek-reasoner", base_url=gateway.base_url, api_key="sk-demo")
+            message = model.invoke("Hello")
+            print(message.content)
+            print(message.additional_kwargs["reasoning_content"])
+            print(message.usage_metadata)
+
+            full = None
+            for chunk in model.stream("Hello"):
+                full = chunk if full is None else full + chunk
+            print(full.usage_metadata["total_tokens"])
+        ```
+
+    Response metadata:
+        `model_name`, `finish_reason`, `id`, `system_fingerprint` (when sent) and
+        `model_provider="toiotech"`. A `finish_reason` of `length` or `content_filter` is also logged as a
+        warning, so a truncated answer is never silent.
+    """
+
+    model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True)
+
+    model: str = Field(alias="model_name")
+    """Model name as the gateway knows it."""
+    api_key: SecretStr | None = Field(default_factory=secret_from_env(_API_KEY_ENV, default=None))
+    """Gateway API key; read from `TOIOTECH_API_KEY` when not given."""
+    base_url: str = Field(default_factory=from_env("TOIOTECH_BASE_URL", default=DEFAULT_BASE_URL))
+    """Gateway base URL; read from `TOIOTECH_BASE_URL` when not given."""
+    timeout: float | httpx.Timeout | None = Field(default=None, alias="request_timeout")
+    """Request timeout in seconds (default: 600 s, connect 10 s)."""
+    stream_chunk_timeout: float | None = None
+    """Longest wait for the next bytes of a stream before it counts as stalled (default: `timeout`)."""
+    max_retries: int = DEFAULT_MAX_RETRIES
+    """Retries for 408/409/429/5xx and connection errors; a stream is never retried once it started."""
+    temperature: float | None = None
+    """Sampling temperature."""
+    max_tokens: int | None = None
+    """Maximum tokens to generate."""
+    max_completion_tokens: int | None = None
+    """Maximum tokens to generate including reasoning (OpenAI o-series / GPT-5, Doubao)."""
+    top_p: float | None = None
+    """Nucleus sampling probability mass."""
+    stop: list[str] | str | None = Field(default=None, alias="stop_sequences")
+    """Stop sequences."""
+    n: int | None = None
+    """Number of choices to generate (non-streaming calls only)."""
+    seed: int | None = None
+    """Seed for reproducible sampling where the vendor supports it."""
+    reasoning_effort: str | None = None
+    """Reasoning effort (`minimal`, `low`, `medium`, `high`) for models that accept it."""
+    streaming: bool = False
+    """Stream even when `invoke` is called."""
+    stream_usage: bool = True
+    """Ask for usage in streams (`stream_options.include_usage`)."""
+    model_kwargs: dict[str, Any] = Field(default_factory=dict)
+    """Other request fields, sent at the top level of the JSON body."""
+    extra_body: dict[str, Any] | None = None
+    """Vendor fields merged into the top level of the JSON body (as the OpenAI SDK's `extra_body`)."""
+    default_headers: dict[str, str] | None = None
+    """Extra HTTP headers sent with every request."""
+    http_client: httpx.Client | None = Field(default=None, exclude=True)
+    """Your own `httpx.Client` (proxies, mock transports); by default a shared pooled client is used."""
+    http_async_client: httpx.AsyncClient | None = Field(default=None, exclude=True)
+    """Your own `httpx.AsyncClient`; by default a pooled client per event loop is used."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _build_extra(cls, values: dict[str, Any]) -> Any:
+        return _build_model_kwargs(values, cls._all_required_field_names())
+
+    @classmethod
+    def _all_required_field_names(cls) -> set[str]:
+        return {name for name, field in cls.model_fields.items()} | {
+            field.alias for field in cls.model_fields.values() if field.alias
+        }
+
+    @model_validator(mode="after")
+    def _validate_settings(self) -> Self:
+        if self.api_key is None or not self.api_key.get_secret_value():
+            msg = f"No API key: pass api_key=... or set the {_API_KEY_ENV} environment variable."
+            raise ValueError(msg)
+        _check_base_url(self.base_url)
+        if self.max_retries < 0:
+            msg = f"max_retries must be 0 or more, got {self.max_retries}."
+            raise ValueError(msg)
+        self._add_version("langchain-toiotech", __version__)
+        return self
+
+    @property
+    def _llm_type(self) -> str:
+        return "toiotech-chat"
+
+    @property
+    def lc_secrets(self) -> dict[str, str]:
+        """Constructor arguments that are secrets, with the environment variables that hold them."""
+        return {"api_key": _API_KEY_ENV}
+
+    @property
+    def _default_params(self) -> dict[str, Any]:
+        params = {
+            "temperature": self.temperature,
+            "max_tokens": self.max_tokens,
+            "max_completion_tokens": self.max_completion_tokens,
+            "top_p": self.top_p,
+            "n": self.n,
+            "seed": self.seed,
+            "reasoning_effort": self.reasoning_effort,
+        }
+        return {key: value for key, value in params.items() if value is not None}
+
+    @property
+    def _identifying_params(self) -> dict[str, Any]:
+        return {
+            "model": self.model,
+            "base_url": self.base_url,
+            **self._default_params,
+            **self.model_kwargs,
+        }
+
+    def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
+        params = super()._get_ls_params(stop=stop, **kwargs)
+        params["ls_provider"] = "toiotech"
+        return params
+
+    @cached_property
+    def _settings(self) -> TransportSettings:
+        api_key = self.api_key.get_secret_value() if self.api_key else ""
+        return TransportSettings(
+            base_url=self.base_url,
+            api_key=api_key,
+            timeout=self.timeout,
+            max_retries=self.max_retries,
+            default_headers=tuple((self.default_headers or {}).items()),
+            stream_chunk_timeout=self.stream_chunk_timeout,
+        )
+
+    @cached_property
+    def _transport(self) -> Transport:
+        return Transport(self._settings, self.http_client)
+
+    @cached_property
+    def _async_transport(self) -> AsyncTransport:
+        return AsyncTransport(self._settings, self.http_async_client)
+
+    def _get_request_payload(
+        self,
+        messages: Sequence[BaseMessage],
+        *,
+        stop: list[str] | None,
+        stream: bool,
+        **kwargs: Any,
+    ) -> dict[str, Any]:
+        stream_usage = kwargs.pop("stream_usage", self.stream_usage)
+        payload: dict[str, Any] = {
+            "model": self.model,
+            **self._default_params,
+            **self.model_kwargs,
+        }
+        payload.update(self.extra_body or {})
+        payload.update(kwargs)
+        payload["messages"] = convert_messages(messages)
+        stop_sequences = stop if stop is not None else self.stop
+        if stop_sequences:
+            payload["stop"] = stop_sequences
+        if stream:
+            payload["stream"] = True
+            if stream_usage:
+                payload["stream_options"] = {"include_usage": True}
+        else:
+            payload.pop("stream", None)
+        return payload
+
+    def _create_chat_result(self, body: dict[str, Any]) -> ChatResult:
+        if body.get("error") is not None and not body.get("choices"):
+            raise stream_error_from_payload(body, prefix="The gateway answered with an error")
+        result = create_chat_result(body)
+        for generation in result.generations:
+            finish_reason = (generation.generation_info or {}).get("finish_reason")
+            if finish_reason in TRUNCATING_FINISH_REASONS:
+                logger.warning(
+                    "The answer from %s stopped early: finish_reason=%r.",
+                    body.get("model"),
+                    finish_reason,
+                )
+        return result
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,  # noqa: ARG002 - callbacks fire in core
+        **kwargs: Any,
+    ) -> ChatResult:
+        payload = self._get_request_payload(messages, stop=stop, stream=False, **kwargs)
+        return self._create_chat_result(self._transport.request_json("POST", _CHAT_PATH, json=payload))
+
+    async def _agenerate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,  # noqa: ARG002 - callbacks fire in core
+        **kwargs: Any,
+    ) -> ChatResult:
+        payload = self._get_request_payload(messages, stop=stop, stream=False, **kwargs)
+        body = await self._async_transport.request_json("POST", _CHAT_PATH, json=payload)
+        return self._create_chat_result(body)
+
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        payload = self._get_request_payload(messages, stop=stop, stream=True, **kwargs)
+        assembler = ChatStreamAssembler()
+        with self._transport.stream(_CHAT_PATH, payload) as response:
+            for wire_chunk in iter_chat_chunks(response):
+                for chunk in assembler.feed(wire_chunk):
+                    if run_manager:
+                        run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+                    yield chunk
+        yield from assembler.finish()
+
+    async def _astream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[ChatGenerationChunk]:
+        payload = self._get_request_payload(messages, stop=stop, stream=True, **kwargs)
+        assembler = ChatStreamAssembler()
+        async with self._async_transport.stream(_CHAT_PATH, payload) as response:
+            async for wire_chunk in aiter_chat_chunks(response):
+                for chunk in assembler.feed(wire_chunk):
+                    if run_manager:
+                        await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+                    yield chunk
+        for chunk in assembler.finish():
+            yield chunk
+
+    def bind_tools(
+        self,
+        tools: Sequence[ToolLike],
+        *,
+        tool_choice: str | bool | dict[str, Any] | None = None,
+        strict: bool | None = None,
+        parallel_tool_calls: bool | None = None,
+        **kwargs: Any,
+    ) -> Runnable[LanguageModelInput, AIMessage]:
+        """Bind tools (functions, pydantic classes, LangChain tools, OpenAI tool dicts) to the model.
+
+        Args:
+            tools: The tools the model may call.
+            tool_choice: A tool name to force it, `"any"`/`"required"`/`True` to force some tool,
+                `"auto"` or `"none"`.
+            strict: Ask for schema-exact arguments where the vendor supports it.
+            parallel_tool_calls: Allow (True) or forbid (False) several calls in one turn.
+            **kwargs: Other request fields to bind.
+
+        Returns:
+            The model with the tools bound.
+        """
+        formatted = format_tools(tools, strict=strict)
+        if tool_choice is not None and tool_choice is not False:
+            kwargs["tool_choice"] = format_tool_choice(tool_choice, formatted)
+        if parallel_tool_calls is not None:
+            kwargs["parallel_tool_calls"] = parallel_tool_calls
+        return super().bind(tools=formatted, **kwargs)
+
+    def with_structured_output(
+        self,
+        schema: dict[str, Any] | type | None = None,
+        *,
+        method: StructuredOutputMethod = "function_calling",
+        include_raw: bool = False,
+        strict: bool | None = None,
+        **kwargs: Any,
+    ) -> Runnable[LanguageModelInput, Any]:
+        """Return a runnable whose output matches `schema`.
+
+        Args:
+            schema: A pydantic class, TypedDict, JSON schema or OpenAI function schema.
+            method: `"function_calling"` (default: a forced tool call, which every tool-capable vendor
+                supports), `"json_schema"` (`response_format` with the schema) or `"json_mode"`
+                (`response_format={"type": "json_object"}`; put the format in the prompt).
+            include_raw: Return `{"raw", "parsed", "parsing_error"}` instead of raising on bad output.
+            strict: Ask the vendor to follow the schema exactly where supported.
+            **kwargs: Not accepted; present for signature compatibility.
+
+        Returns:
+            A runnable producing a pydantic object or a dict.
+
+        Raises:
+            ValueError: unknown keyword arguments or method, or a missing schema.
+        """
+        if kwargs:
+            msg = f"Unsupported arguments to with_structured_output: {sorted(kwargs)}."
+            raise ValueError(msg)
+        return structured_output_runnable(self, schema, method=method, include_raw=include_raw, strict=strict)
+
+
+__all__ = ["ChatToiotech"]

@@ -1,0 +1,263 @@
+"""Errors raised by langchain-toiotech, each also a `langchain_core.exceptions` model error.
+
+```
+ToiotechError
+├── APIConnectionError              (ModelConnectionError)  the gateway could not be reached
+│   └── APITimeoutError             (ModelTimeoutError)     connect/read timeout, stalled stream
+├── APIStatusError                  (ModelError)            the gateway answered 4xx/5xx
+│   ├── BadRequestError             (ModelInvalidRequestError)   400, 413, 422
+│   │   └── ContextLengthExceededError (ContextOverflowError)    context window exceeded
+│   ├── AuthenticationError         (ModelAuthenticationError)   401
+│   ├── PermissionDeniedError       (ModelPermissionDeniedError) 403
+│   ├── NotFoundError               (ModelNotFoundError)         404, 501 (route not implemented)
+│   ├── RateLimitError              (ModelRateLimitError)        429 (quota exhaustion: not retryable)
+│   └── InternalServerError         (ModelAPIError)              >= 500
+└── StreamError                     (ModelAPIError)          error event or truncation mid-stream
+```
+
+`make_status_error` is the one place where a status and a body become an exception.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, Final
+
+import httpx
+from langchain_core.exceptions import (
+    ContextOverflowError,
+    ModelAPIError,
+    ModelAuthenticationError,
+    ModelConnectionError,
+    ModelError,
+    ModelInvalidRequestError,
+    ModelNotFoundError,
+    ModelPermissionDeniedError,
+    ModelRateLimitError,
+    ModelTimeoutError,
+)
+
+__all__ = [
+    "APIConnectionError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ContextLengthExceededError",
+    "InternalServerError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "StreamError",
+    "ToiotechError",
+    "make_status_error",
+]
+
+CONTEXT_OVERFLOW_CODES: Final = frozenset(
+    {
+        "context_length_exceeded",
+        "model_context_window_exceeded",
+        "context_window_exceeded",
+    }
+)
+"""Structured `error.code` / `error.type` values that mean the prompt is too long."""
+
+CONTEXT_OVERFLOW_PHRASES: Final = (
+    "maximum context length",
+    "context length exceeded",
+    "context_length_exceeded",
+    "prompt is too long",
+    "input is too long",
+    "exceeds the context window",
+)
+"""Message fragments used only when a vendor sends no structured code (DeepSeek, Claude relays)."""
+
+QUOTA_EXHAUSTED_CODES: Final = frozenset(
+    {
+        "insufficient_quota",
+        "insufficient_user_quota",
+        "QuotaExceeded",
+        "exceeded_current_quota_error",
+    }
+)
+"""429 codes that no retry can fix: the account is out of credit, not rate limited."""
+
+_REQUEST_ID_HEADERS: Final = (
+    "x-oneapi-request-id",
+    "x-request-id",
+    "request-id",
+    "x-ark-request-id",
+)
+_REQUEST_ID_IN_MESSAGE: Final = re.compile(r"\(request id: ([^)\s]+)\)")
+_BODY_EXCERPT_CHARS: Final = 200
+
+
+class ToiotechError(Exception):
+    """Base class of every error this package raises on purpose."""
+
+
+class APIConnectionError(ToiotechError, ModelConnectionError):
+    """The request did not reach the gateway or no response came back."""
+
+    is_retryable = True
+
+
+class APITimeoutError(APIConnectionError, ModelTimeoutError):
+    """The gateway did not answer, or a stream stalled, within the configured timeout."""
+
+
+class APIStatusError(ToiotechError, ModelError):
+    """The gateway answered with a 4xx or 5xx status.
+
+    Attributes:
+        status_code: The HTTP status.
+        body: The decoded JSON body, or the raw text when it was not JSON.
+        request_id: The gateway's request id, from a header or the error message.
+        response: The `httpx.Response`, already read.
+        code: The structured `error.code` (or `error.type` when there is no code).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        response: httpx.Response,
+        body: object,
+        code: str | None = None,
+    ) -> None:
+        """Create the error from an already-read response."""
+        super().__init__(message)
+        self.response = response
+        self.status_code = response.status_code
+        self.body = body
+        self.code = code
+        self.request_id = _find_request_id(response, message)
+
+
+class BadRequestError(APIStatusError, ModelInvalidRequestError):
+    """400, 413 or 422: the request itself is wrong and retrying will not help."""
+
+
+class ContextLengthExceededError(BadRequestError, ContextOverflowError):
+    """The prompt does not fit the model's context window."""
+
+
+class AuthenticationError(APIStatusError, ModelAuthenticationError):
+    """401: the API key is missing, invalid, expired or out of quota."""
+
+
+class PermissionDeniedError(APIStatusError, ModelPermissionDeniedError):
+    """403: the key may not use this model or resource (or a file is not yet active)."""
+
+
+class NotFoundError(APIStatusError, ModelNotFoundError):
+    """404 (unknown model or route) or 501 (route not implemented by this gateway)."""
+
+
+class RateLimitError(APIStatusError, ModelRateLimitError):
+    """429: too many requests; `is_retryable` is False when the quota is exhausted."""
+
+
+class InternalServerError(APIStatusError, ModelAPIError):
+    """A 5xx status: the gateway or the upstream vendor failed."""
+
+
+class StreamError(ToiotechError, ModelAPIError):
+    """A stream failed after it started: an in-band error event, or it was cut short.
+
+    Attributes:
+        body: The error event's payload when the gateway sent one.
+        code: The structured error code when the gateway sent one.
+    """
+
+    is_retryable = False
+
+    def __init__(self, message: str, *, body: object = None, code: str | None = None) -> None:
+        """Create the error; `body` is the in-band error payload, if any."""
+        super().__init__(message)
+        self.body = body
+        self.code = code
+
+
+def make_status_error(response: httpx.Response) -> APIStatusError:
+    """Build the exception for a non-2xx response whose body has been read.
+
+    Args:
+        response: The response, with its body already read.
+
+    Returns:
+        The most specific `APIStatusError` subclass for the status and error code.
+    """
+    body = _decode_body(response)
+    detail, code = _error_detail(body)
+    if not detail:
+        detail = _describe_non_json(response, body)
+    message = f"Error code: {response.status_code} - {detail}"
+    error_class = _error_class(response.status_code, code, detail)
+    error = error_class(message, response=response, body=body, code=code)
+    if error_class is RateLimitError and code in QUOTA_EXHAUSTED_CODES:
+        error.is_retryable = False
+    return error
+
+
+def _error_class(status: int, code: str | None, detail: str) -> type[APIStatusError]:
+    if status in {400, 413, 422}:
+        return ContextLengthExceededError if is_context_overflow(code, detail) else BadRequestError
+    by_status: dict[int, type[APIStatusError]] = {
+        401: AuthenticationError,
+        403: PermissionDeniedError,
+        404: NotFoundError,
+        429: RateLimitError,
+        501: NotFoundError,
+    }
+    if status in by_status:
+        return by_status[status]
+    if status >= 500:  # noqa: PLR2004 - the 5xx class boundary
+        return InternalServerError
+    return APIStatusError
+
+
+def is_context_overflow(code: str | None, message: str) -> bool:
+    """Tell whether an error code or message means the context window was exceeded."""
+    if code in CONTEXT_OVERFLOW_CODES:
+        return True
+    lowered = message.lower()
+    return any(phrase in lowered for phrase in CONTEXT_OVERFLOW_PHRASES)
+
+
+def _decode_body(response: httpx.Response) -> object:
+    try:
+        return response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return response.text
+
+
+def _error_detail(body: object) -> tuple[str, str | None]:
+    """Pull the message and code out of the OpenAI, new-api, Claude, Ark or bare shapes."""
+    if not isinstance(body, dict):
+        return "", None
+    error: Any = body.get("error", body)
+    if isinstance(error, str):
+        return error, None
+    if not isinstance(error, dict):
+        return "", None
+    message = error.get("message") or body.get("message") or ""
+    code = error.get("code") or error.get("type") or None
+    return str(message), (str(code) if code is not None else None)
+
+
+def _describe_non_json(response: httpx.Response, body: object) -> str:
+    content_type = response.headers.get("content-type", "unknown content type")
+    text = re.sub(r"<[^>]+>", " ", str(body))
+    excerpt = " ".join(text.split())[:_BODY_EXCERPT_CHARS]
+    reason = response.reason_phrase or "error"
+    return f"{reason} (non-JSON body, {content_type}): {excerpt}" if excerpt else reason
+
+
+def _find_request_id(response: httpx.Response, message: str) -> str | None:
+    for header in _REQUEST_ID_HEADERS:
+        if value := response.headers.get(header):
+            return str(value)
+    match = _REQUEST_ID_IN_MESSAGE.search(message)
+    return match.group(1) if match else None
