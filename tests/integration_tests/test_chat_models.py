@@ -1,0 +1,68 @@
+"""langchain-tests' standard integration suite against the live gateway (needs TOIOTECH_API_KEY).
+
+Run with: TOIOTECH_API_KEY=sk-... pytest tests/integration_tests --allow-hosts=api.toiotech.com
+(plus the address your resolver gives for it); TOIOTECH_TEST_MODEL picks another model.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pytest
+from langchain_core.messages import AIMessage, HumanMessage
+from langchain_tests.integration_tests import ChatModelIntegrationTests
+
+from langchain_toiotech import ChatToiotech
+
+pytestmark = pytest.mark.skipif(not os.environ.get("TOIOTECH_API_KEY"), reason="needs TOIOTECH_API_KEY")
+
+MODEL = os.environ.get("TOIOTECH_TEST_MODEL", "gpt-4o-mini")
+REASONING_MODEL = os.environ.get("TOIOTECH_TEST_REASONING_MODEL", "deepseek-reasoner")
+
+
+class TestChatToiotechIntegration(ChatModelIntegrationTests):
+    @property
+    def chat_model_class(self) -> type[ChatToiotech]:
+        return ChatToiotech
+
+    @property
+    def chat_model_params(self) -> dict[str, Any]:
+        return {"model": MODEL, "temperature": 0}
+
+    @property
+    def has_tool_choice(self) -> bool:
+        return True
+
+    @property
+    def supports_json_mode(self) -> bool:
+        return True
+
+    @property
+    def supports_image_inputs(self) -> bool:
+        return True
+
+    @property
+    def supports_image_urls(self) -> bool:
+        return True
+
+    @property
+    def supported_usage_metadata_details(self) -> dict[str, list[Any]]:
+        return {"invoke": ["reasoning_output"], "stream": ["reasoning_output"]}
+
+    def invoke_with_reasoning_output(self, *, stream: bool = False) -> AIMessage:
+        model = ChatToiotech(model=REASONING_MODEL)
+        prompt = [HumanMessage("In one word: what is 17 * 3?")]
+        if not stream:
+            return model.invoke(prompt)
+        full = None
+        for chunk in model.stream(prompt):
+            full = chunk if full is None else full + chunk
+        assert isinstance(full, AIMessage)
+        return full
+
+
+def test_reasoning_content_live() -> None:
+    message = ChatToiotech(model=REASONING_MODEL).invoke("Is 91 prime? Answer yes or no.")
+    assert message.additional_kwargs.get("reasoning_content")
+    assert message.usage_metadata is not None
