@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import ipaddress
 import logging
-import warnings
 from collections.abc import AsyncIterator, Iterator, Sequence
 from functools import cached_property
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 from langchain_core.callbacks import (
@@ -37,6 +34,14 @@ from langchain_toiotech._client import (
     TransportSettings,
 )
 from langchain_toiotech._convert import convert_messages, create_chat_result
+from langchain_toiotech._settings import (
+    API_KEY_ENV,
+    BASE_URL_ENV,
+    check_api_key,
+    check_base_url,
+    check_max_retries,
+    transport_settings,
+)
 from langchain_toiotech._streaming import (
     aiter_chat_chunks,
     iter_chat_chunks,
@@ -54,29 +59,6 @@ from langchain_toiotech._version import __version__
 logger = logging.getLogger("langchain_toiotech")
 
 _CHAT_PATH = "/chat/completions"
-_API_KEY_ENV = "TOIOTECH_API_KEY"
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def _check_base_url(base_url: str) -> None:
-    parts = urlsplit(base_url)
-    if parts.scheme not in {"http", "https"} or not parts.hostname:
-        msg = f"base_url must be an http(s) URL such as {DEFAULT_BASE_URL!r}, got {base_url!r}."
-        raise ValueError(msg)
-    if parts.scheme == "http" and not _is_loopback(parts.hostname):
-        warnings.warn(
-            f"base_url {base_url!r} is plain http to a non-loopback host: the API key would travel unencrypted.",
-            UserWarning,
-            stacklevel=4,
-        )
 
 
 class ChatToiotech(BaseChatModel):
@@ -131,9 +113,9 @@ class ChatToiotech(BaseChatModel):
 
     model: str = Field(alias="model_name")
     """Model name as the gateway knows it."""
-    api_key: SecretStr | None = Field(default_factory=secret_from_env(_API_KEY_ENV, default=None))
+    api_key: SecretStr | None = Field(default_factory=secret_from_env(API_KEY_ENV, default=None))
     """Gateway API key; read from `TOIOTECH_API_KEY` when not given."""
-    base_url: str = Field(default_factory=from_env("TOIOTECH_BASE_URL", default=DEFAULT_BASE_URL))
+    base_url: str = Field(default_factory=from_env(BASE_URL_ENV, default=DEFAULT_BASE_URL))
     """Gateway base URL; read from `TOIOTECH_BASE_URL` when not given."""
     timeout: float | httpx.Timeout | None = Field(default=None, alias="request_timeout")
     """Request timeout in seconds (default: 600 s, connect 10 s)."""
@@ -185,13 +167,9 @@ class ChatToiotech(BaseChatModel):
 
     @model_validator(mode="after")
     def _validate_settings(self) -> Self:
-        if self.api_key is None or not self.api_key.get_secret_value():
-            msg = f"No API key: pass api_key=... or set the {_API_KEY_ENV} environment variable."
-            raise ValueError(msg)
-        _check_base_url(self.base_url)
-        if self.max_retries < 0:
-            msg = f"max_retries must be 0 or more, got {self.max_retries}."
-            raise ValueError(msg)
+        check_api_key(self.api_key)
+        check_base_url(self.base_url, stacklevel=3)
+        check_max_retries(self.max_retries)
         self._add_version("langchain-toiotech", __version__)
         return self
 
@@ -202,7 +180,7 @@ class ChatToiotech(BaseChatModel):
     @property
     def lc_secrets(self) -> dict[str, str]:
         """Constructor arguments that are secrets, with the environment variables that hold them."""
-        return {"api_key": _API_KEY_ENV}
+        return {"api_key": API_KEY_ENV}
 
     @property
     def _default_params(self) -> dict[str, Any]:
@@ -233,13 +211,12 @@ class ChatToiotech(BaseChatModel):
 
     @cached_property
     def _settings(self) -> TransportSettings:
-        api_key = self.api_key.get_secret_value() if self.api_key else ""
-        return TransportSettings(
+        return transport_settings(
+            api_key=self.api_key,
             base_url=self.base_url,
-            api_key=api_key,
             timeout=self.timeout,
             max_retries=self.max_retries,
-            default_headers=tuple((self.default_headers or {}).items()),
+            default_headers=self.default_headers,
             stream_chunk_timeout=self.stream_chunk_timeout,
         )
 
