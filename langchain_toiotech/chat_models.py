@@ -168,7 +168,8 @@ class ChatToiotech(BaseChatModel):
     @model_validator(mode="after")
     def _validate_settings(self) -> Self:
         check_api_key(self.api_key)
-        check_base_url(self.base_url, stacklevel=3)
+        # Serializable.__init__ and pydantic's BaseModel.__init__ sit between the user's call and here.
+        check_base_url(self.base_url, stacklevel=4)
         check_max_retries(self.max_retries)
         self._add_version("langchain-toiotech", __version__)
         return self
