@@ -15,6 +15,7 @@ from langchain_core.messages import AIMessageChunk, ToolCallChunk
 from langchain_core.outputs import ChatGenerationChunk
 
 from langchain_toiotech._convert import MODEL_PROVIDER, response_metadata
+from langchain_toiotech._pass_back import TOOL_CALL_EXTRAS_KEY
 from langchain_toiotech._reasoning import ThinkTagSplitter, reasoning_from_fields
 from langchain_toiotech._usage import create_usage_metadata, find_usage
 
@@ -35,6 +36,7 @@ class ChatStreamAssembler:
         self._first_id: str | None = None
         self._think = ThinkTagSplitter()
         self._tool_fields_sent: set[tuple[Any, str]] = set()
+        self._tool_ids: dict[Any, str] = {}
 
     def feed(self, chunk: JSONObject) -> list[ChatGenerationChunk]:
         """Take one chunk dict; return the generation chunks it produces (often one, maybe none)."""
@@ -90,10 +92,14 @@ class ChatStreamAssembler:
         if isinstance(content, str) and content:
             think, answer = self._think.feed(content)
             reasoning += think
-        tool_call_chunks = self._tool_call_chunks(delta.get("tool_calls") or [])
-        if not (reasoning or answer or tool_call_chunks):
+        raw_calls = delta.get("tool_calls") or []
+        extras = self._tool_call_extras(raw_calls)
+        tool_call_chunks = self._tool_call_chunks(raw_calls)
+        if not (reasoning or answer or tool_call_chunks or extras):
             return None
         additional_kwargs: JSONObject = {"reasoning_content": reasoning} if reasoning else {}
+        if extras:
+            additional_kwargs[TOOL_CALL_EXTRAS_KEY] = extras
         if isinstance(delta.get("reasoning_details"), list) and delta["reasoning_details"]:
             additional_kwargs["reasoning_details"] = delta["reasoning_details"]
         return AIMessageChunk(
@@ -102,6 +108,19 @@ class ChatStreamAssembler:
             tool_call_chunks=tool_call_chunks,
             response_metadata={"model_provider": MODEL_PROVIDER},
         )
+
+    def _tool_call_extras(self, raw_calls: list[Any]) -> JSONObject:
+        """Gemini's thought signatures by call id; a later fragment may carry one without the id."""
+        extras: JSONObject = {}
+        for position, raw in enumerate(raw_calls):
+            if not isinstance(raw, dict):
+                continue
+            index = raw.get("index", position)
+            if raw.get("id"):
+                self._tool_ids.setdefault(index, str(raw["id"]))
+            if raw.get("extra_content") and index in self._tool_ids:
+                extras[self._tool_ids[index]] = raw["extra_content"]
+        return extras
 
     def _tool_call_chunks(self, raw_calls: list[Any]) -> list[ToolCallChunk]:
         chunks = []

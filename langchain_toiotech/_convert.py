@@ -24,6 +24,7 @@ from langchain_core.output_parsers.openai_tools import (
 from langchain_core.outputs import ChatGeneration, ChatResult
 
 from langchain_toiotech._content_blocks import format_content
+from langchain_toiotech._pass_back import TOOL_CALL_EXTRAS_KEY
 from langchain_toiotech._reasoning import reasoning_from_fields, split_think_tags
 from langchain_toiotech._usage import create_usage_metadata
 
@@ -172,6 +173,15 @@ def _content_from_wire(raw: Any) -> str | list[Any]:
     return str(raw)
 
 
+def tool_call_extras(raw_calls: Sequence[Any]) -> JSONObject:
+    """Each tool call's vendor `extra_content` (Gemini thought signatures), by call id, to send back later."""
+    return {
+        str(raw["id"]): raw["extra_content"]
+        for raw in raw_calls
+        if isinstance(raw, dict) and raw.get("id") and raw.get("extra_content")
+    }
+
+
 def convert_dict_to_message(wire: JSONObject) -> AIMessage:
     """Convert a completion's `choices[i].message` to an `AIMessage` (reasoning included)."""
     content = _content_from_wire(wire.get("content"))
@@ -185,7 +195,10 @@ def convert_dict_to_message(wire: JSONObject) -> AIMessage:
     for key in ("reasoning_details", "refusal"):
         if wire.get(key):
             additional_kwargs[key] = wire[key]
-    tool_calls, invalid_tool_calls = parse_raw_tool_calls(wire.get("tool_calls") or [])
+    raw_tool_calls = wire.get("tool_calls") or []
+    if extras := tool_call_extras(raw_tool_calls):
+        additional_kwargs[TOOL_CALL_EXTRAS_KEY] = extras
+    tool_calls, invalid_tool_calls = parse_raw_tool_calls(raw_tool_calls)
     return AIMessage(
         content=content,
         additional_kwargs=additional_kwargs,

@@ -34,6 +34,9 @@ from langchain_toiotech._client import (
     TransportSettings,
 )
 from langchain_toiotech._convert import convert_messages, create_chat_result
+from langchain_toiotech._pass_back import PassBackMode, apply_pass_back
+from langchain_toiotech._profiles import model_family
+from langchain_toiotech._reasoning_controls import translate_reasoning
 from langchain_toiotech._settings import (
     API_KEY_ENV,
     BASE_URL_ENV,
@@ -139,6 +142,13 @@ class ChatToiotech(BaseChatModel):
     """Seed for reproducible sampling where the vendor supports it."""
     reasoning_effort: str | None = None
     """Reasoning effort (`minimal`, `low`, `medium`, `high`) for models that accept it."""
+    reasoning: dict[str, Any] | None = None
+    """Unified reasoning knob `{"effort", "budget_tokens", "enabled"}`, translated per model family.
+
+    Raw vendor fields (`reasoning_effort`, `extra_body`, `model_kwargs`) win where both are set.
+    """
+    reasoning_pass_back: PassBackMode = "auto"  # noqa: S105 - "pass" here is not a password
+    """Send earlier turns' reasoning back: `auto` follows the family's rule, `always` or `never` override."""
     streaming: bool = False
     """Stream even when `invoke` is called."""
     stream_usage: bool = True
@@ -171,6 +181,8 @@ class ChatToiotech(BaseChatModel):
         # Serializable.__init__ and pydantic's BaseModel.__init__ sit between the user's call and here.
         check_base_url(self.base_url, stacklevel=4)
         check_max_retries(self.max_retries)
+        if self.reasoning is not None:
+            translate_reasoning(self.reasoning, model_family(self.model), self.model)  # fail at construction
         self._add_version("langchain-toiotech", __version__)
         return self
 
@@ -238,14 +250,20 @@ class ChatToiotech(BaseChatModel):
         **kwargs: Any,
     ) -> dict[str, Any]:
         stream_usage = kwargs.pop("stream_usage", self.stream_usage)
+        knob = kwargs.pop("reasoning", self.reasoning)
+        model = str(kwargs.get("model") or self.model)
+        family = model_family(model)
         payload: dict[str, Any] = {
             "model": self.model,
+            **(translate_reasoning(knob, family, model) if knob is not None else {}),
             **self._default_params,
             **self.model_kwargs,
         }
         payload.update(self.extra_body or {})
         payload.update(kwargs)
-        payload["messages"] = convert_messages(messages)
+        payload["messages"] = apply_pass_back(
+            convert_messages(messages), messages, family=family, mode=self.reasoning_pass_back
+        )
         stop_sequences = stop if stop is not None else self.stop
         if stop_sequences:
             payload["stop"] = stop_sequences
