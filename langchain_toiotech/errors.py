@@ -83,6 +83,10 @@ QUOTA_EXHAUSTED_CODES: Final = frozenset(
 )
 """429 codes that no retry can fix: the account is out of credit, not rate limited."""
 
+RETRYABLE_CLIENT_STATUSES: Final = frozenset({408, 409})
+"""4xx statuses a retry can clear (request timeout, conflict); they have no `langchain_core` class of their own,
+so without this they would inherit `ModelError.is_retryable = False` and never be retried."""
+
 _REQUEST_ID_HEADERS: Final = (
     "x-oneapi-request-id",
     "x-request-id",
@@ -198,6 +202,8 @@ def make_status_error(response: httpx.Response) -> APIStatusError:
     error = error_class(message, response=response, body=body, code=code)
     if error_class is RateLimitError and code in QUOTA_EXHAUSTED_CODES:
         error.is_retryable = False
+    elif response.status_code in RETRYABLE_CLIENT_STATUSES:
+        error.is_retryable = True
     return error
 
 
