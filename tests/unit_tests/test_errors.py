@@ -345,28 +345,35 @@ def test_request_id_absent() -> None:
 
 
 @pytest.mark.parametrize(
-    ("status", "error_class"),
+    ("status", "error_class", "retryable"),
     [
-        (400, BadRequestError),
-        (401, AuthenticationError),
-        (403, PermissionDeniedError),
-        (404, NotFoundError),
-        (413, BadRequestError),
-        (422, BadRequestError),
-        (429, RateLimitError),
-        (500, InternalServerError),
-        (501, NotFoundError),
-        (502, InternalServerError),
-        (503, InternalServerError),
-        (504, InternalServerError),
-        (529, InternalServerError),
+        (400, BadRequestError, False),
+        (401, AuthenticationError, False),
+        (402, APIStatusError, False),
+        (403, PermissionDeniedError, False),
+        (404, NotFoundError, False),
+        (408, APIStatusError, True),
+        (409, APIStatusError, True),
+        (413, BadRequestError, False),
+        (422, BadRequestError, False),
+        (429, RateLimitError, True),
+        (500, InternalServerError, True),
+        (501, NotFoundError, False),
+        (502, InternalServerError, True),
+        (503, InternalServerError, True),
+        (504, InternalServerError, True),
+        (529, InternalServerError, True),
     ],
 )
-def test_status_decides_class_for_plain_openai_body(status: int, error_class: type[APIStatusError]) -> None:
+def test_status_decides_class_and_retryability(
+    status: int, error_class: type[APIStatusError], *, retryable: bool
+) -> None:
     body = {"error": {"message": "something failed", "type": "some_type", "param": None, "code": None}}
 
     error = make_status_error(json_response(status, body))
 
     assert type(error) is error_class
     assert error.status_code == status
+    # langchain-core's retry helpers read `is_retryable`; it must agree with the transport's own policy.
+    assert error.is_retryable is retryable
     assert str(error) == f"Error code: {status} - something failed"
