@@ -222,7 +222,11 @@ def response_metadata(body: JSONObject, finish_reason: str | None) -> JSONObject
 
 
 def create_chat_result(body: JSONObject) -> ChatResult:
-    """Convert a non-stream chat completion body to a `ChatResult`, one generation per choice."""
+    """Convert a non-stream chat completion body to a `ChatResult`, one generation per choice.
+
+    The gateway's completion id goes to `response_metadata["id"]`, not to `message.id`: relays may repeat
+    ids, and LangGraph's message reducer would then replace an earlier turn with a later one.
+    """
     usage = body.get("usage")
     usage_metadata = create_usage_metadata(usage) if isinstance(usage, dict) else None
     generations = []
@@ -231,8 +235,6 @@ def create_chat_result(body: JSONObject) -> ChatResult:
         finish_reason = choice.get("finish_reason")
         message.response_metadata = response_metadata(body, finish_reason)
         message.usage_metadata = usage_metadata
-        if body.get("id"):
-            message.id = str(body["id"])
         generations.append(ChatGeneration(message=message, generation_info={"finish_reason": finish_reason}))
     if not generations:
         msg = f"The gateway answered without any choices: {json.dumps(body)[:300]}"
