@@ -41,7 +41,7 @@ def format_tool_choice(tool_choice: Any, tools: list[dict[str, Any]]) -> Any:
     """
     if tool_choice is True or tool_choice == "any":
         return "required"
-    if tool_choice in {"auto", "none", "required"} or isinstance(tool_choice, dict):
+    if isinstance(tool_choice, dict) or tool_choice in {"auto", "none", "required"}:
         return tool_choice
     if isinstance(tool_choice, str):
         names = [tool["function"]["name"] for tool in tools]
