@@ -12,25 +12,10 @@ import sys
 from collections.abc import Sequence
 from typing import Any, Final
 
-from langchain_core.exceptions import ModelAPIError
-
 from langchain_toiotech._streaming import stream_error_from_payload
-from langchain_toiotech.errors import ToiotechError
+from langchain_toiotech.errors import EmbeddingResponseError
 
 _FLOAT32_BYTES: Final = 4
-
-
-class EmbeddingResponseError(ToiotechError, ModelAPIError):
-    """A successful (2xx) embeddings reply whose `data` cannot be matched to the inputs.
-
-    Attributes:
-        body: The decoded reply.
-    """
-
-    def __init__(self, message: str, *, body: object = None) -> None:
-        """Create the error; `body` is the reply that could not be read."""
-        super().__init__(message)
-        self.body = body
 
 
 def check_texts(texts: object) -> list[str]:

@@ -24,7 +24,6 @@ from langchain_toiotech._client import (
     TransportSettings,
 )
 from langchain_toiotech._embedding_batches import (
-    EmbeddingResponseError,
     batched,
     check_text,
     check_texts,
@@ -39,7 +38,7 @@ from langchain_toiotech._settings import (
     transport_settings,
 )
 
-__all__ = ["EmbeddingResponseError", "ToiotechEmbeddings"]
+__all__ = ["ToiotechEmbeddings"]
 
 logger = logging.getLogger("langchain_toiotech")
 

@@ -12,7 +12,8 @@ ToiotechError
 │   ├── NotFoundError               (ModelNotFoundError)         404, 501 (route not implemented)
 │   ├── RateLimitError              (ModelRateLimitError)        429 (quota exhaustion: not retryable)
 │   └── InternalServerError         (ModelAPIError)              >= 500
-└── StreamError                     (ModelAPIError)          error event or truncation mid-stream
+├── StreamError                     (ModelAPIError)          error event or truncation mid-stream
+└── EmbeddingResponseError          (ModelAPIError)          an embeddings reply that does not match the inputs
 ```
 
 `make_status_error` is the one place where a status and a body become an exception.
@@ -45,6 +46,7 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "ContextLengthExceededError",
+    "EmbeddingResponseError",
     "InternalServerError",
     "NotFoundError",
     "PermissionDeniedError",
@@ -182,6 +184,19 @@ class StreamError(ToiotechError, ModelAPIError):
         super().__init__(message)
         self.body = body
         self.code = code
+
+
+class EmbeddingResponseError(ToiotechError, ModelAPIError):
+    """A successful (2xx) embeddings reply whose `data` cannot be matched to the inputs.
+
+    Attributes:
+        body: The decoded reply.
+    """
+
+    def __init__(self, message: str, *, body: object = None) -> None:
+        """Create the error; `body` is the reply that could not be read."""
+        super().__init__(message)
+        self.body = body
 
 
 def make_status_error(response: httpx.Response) -> APIStatusError:

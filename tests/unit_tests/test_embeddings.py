@@ -22,8 +22,14 @@ from langchain_tests.unit_tests import EmbeddingsUnitTests
 from pydantic import ValidationError
 
 from langchain_toiotech._embedding_batches import batched, decode_vector, vectors_in_order
-from langchain_toiotech.embeddings import EmbeddingResponseError, ToiotechEmbeddings
-from langchain_toiotech.errors import AuthenticationError, BadRequestError, RateLimitError, StreamError
+from langchain_toiotech.embeddings import ToiotechEmbeddings
+from langchain_toiotech.errors import (
+    AuthenticationError,
+    BadRequestError,
+    EmbeddingResponseError,
+    RateLimitError,
+    StreamError,
+)
 
 BASE_URL = "https://api.toiotech.com/v1"
 

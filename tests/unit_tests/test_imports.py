@@ -1,6 +1,6 @@
 from langchain_toiotech import __all__
 
-EXPECTED_ALL = ["ChatToiotech", "__version__"]
+EXPECTED_ALL = ["ChatToiotech", "ToiotechEmbeddings", "__version__"]
 
 
 def test_all_imports() -> None:
