@@ -49,8 +49,10 @@ def split_think_tags(content: str) -> tuple[str, str]:
 class ThinkTagSplitter:
     """Separates a leading `<think>…</think>` block in streamed content, tags split across chunks too.
 
-    Text is held back only while it could still be the start of a tag, so the answer streams with no
-    delay once thinking ends; `flush()` returns whatever is held when the stream ends.
+    Text is held back only while it could still be the start of a tag (or whitespace that may turn out to
+    be layout around one), so the answer streams with no delay once thinking ends; `flush()` returns
+    whatever is held when the stream ends. However the content is split, the result equals
+    `split_think_tags` on the whole content.
     """
 
     def __init__(self) -> None:
@@ -63,15 +65,15 @@ class ThinkTagSplitter:
         self._pending += text
         if self._state == "start":
             return self._feed_start()
-        if self._state == "thinking":
+        if self._state in {"opened", "thinking"}:
             return self._feed_thinking()
         return self._take_answer()
 
     def flush(self) -> tuple[str, str]:
         """Return what is still held at the end of the stream."""
         held, self._pending = self._pending, ""
-        if self._state == "thinking":
-            return held, ""
+        if self._state in {"opened", "thinking"}:
+            return held.rstrip(), ""
         return "", held
 
     def _feed_start(self) -> tuple[str, str]:
@@ -79,8 +81,8 @@ class ThinkTagSplitter:
         if not stripped:
             return "", ""
         if stripped.startswith(_THINK_OPEN):
-            self._state = "thinking"
-            self._pending = stripped[len(_THINK_OPEN) :].lstrip("\n")
+            self._state = "opened"  # inside the block, no reasoning text emitted yet
+            self._pending = stripped[len(_THINK_OPEN) :]
             return self._feed_thinking()
         if _THINK_OPEN.startswith(stripped):
             return "", ""  # could still become "<think>"
@@ -88,15 +90,21 @@ class ThinkTagSplitter:
         return self._take_answer()
 
     def _feed_thinking(self) -> tuple[str, str]:
+        if self._state == "opened":
+            # The layout newline after "<think>" may arrive in a later delta than the tag itself.
+            self._pending = self._pending.lstrip()
         end = self._pending.find(_THINK_CLOSE)
         if end >= 0:
-            reasoning = self._pending[:end].rstrip("\n")
-            self._pending = self._pending[end + len(_THINK_CLOSE) :].lstrip()
+            reasoning = self._pending[:end].rstrip()
+            self._pending = self._pending[end + len(_THINK_CLOSE) :]
             self._state = "after_think"
             return reasoning, self._take_answer()[1]
         keep = _partial_suffix(self._pending, _THINK_CLOSE)
-        reasoning = self._pending[: len(self._pending) - keep]
+        # Trailing whitespace is held too: it is layout if "</think>" comes next, reasoning if more text does.
+        reasoning = self._pending[: len(self._pending) - keep].rstrip()
         self._pending = self._pending[len(reasoning) :]
+        if reasoning:
+            self._state = "thinking"
         return reasoning, ""
 
     def _take_answer(self) -> tuple[str, str]:
