@@ -135,10 +135,15 @@ def _usage_of(chunk: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def _reasoning_of(message: dict[str, Any]) -> str:
-    """Reasoning from every field vendors use; empty strings and nulls count as nothing."""
-    parts = [message.get("reasoning_content"), message.get("reasoning")]
-    parts += [detail.get("text") for detail in message.get("reasoning_details") or []]
-    return "".join(part for part in parts if isinstance(part, str))
+    """Reasoning from the first field that has some; empty strings and nulls count as nothing.
+
+    One field only: OpenRouter repeats the same text in `reasoning` and `reasoning_details[].text`.
+    """
+    for key in ("reasoning_content", "reasoning"):
+        if isinstance(message.get(key), str) and message[key]:
+            return str(message[key])
+    texts = [detail.get("text") for detail in message.get("reasoning_details") or []]
+    return "".join(text for text in texts if isinstance(text, str))
 
 
 def _split_leading_think(content: str) -> tuple[str, str]:
