@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import json
 import logging
 import time
 import weakref
@@ -103,12 +104,15 @@ def _wrap_transport_error(error: httpx.TransportError) -> APIConnectionError:
     return APIConnectionError(f"Could not reach the gateway: {type(error).__name__}: {error}")
 
 
-def _status_error(response: httpx.Response, settings: TransportSettings) -> ToiotechError:
-    error = make_status_error(response)
-    if settings.api_key and settings.api_key in str(error):
-        # A relay that echoes the key back must not make us print it.
-        error.args = (str(error).replace(settings.api_key, "***"),)
+def _scrub(error: ToiotechError, secret: str) -> ToiotechError:
+    """Mask the API key in an error's message: a relay that echoes the key back must not make us print it."""
+    if secret and secret in str(error):
+        error.args = (str(error).replace(secret, "***"),)
     return error
+
+
+def _status_error(response: httpx.Response, settings: TransportSettings) -> ToiotechError:
+    return _scrub(make_status_error(response), settings.api_key)
 
 
 def _next_delay(error: ToiotechError, attempt: int, settings: TransportSettings) -> float | None:
@@ -164,9 +168,13 @@ def _upload_request(
     return build
 
 
-def _decode_json(response: httpx.Response) -> JSONObject:
+def _decode_json(response: httpx.Response, secret: str) -> JSONObject:
+    content = response.content
+    if secret and secret.encode() in content:
+        # A 200 body can be an error that echoes the key; callers turn it into an exception message.
+        content = content.replace(secret.encode(), b"***")
     try:
-        body = response.json()
+        body = json.loads(content)
     except ValueError as error:
         message = f"The gateway answered {response.status_code} with a body that is not JSON."
         raise APIConnectionError(message) from error
@@ -192,19 +200,24 @@ class Transport:
     def request_json(self, method: str, path: str, **kwargs: Any) -> JSONObject:
         """Send a request (with `json=`, `params=`) and decode the JSON object it returns."""
         with self._send(_json_request(method, path, self.settings, **kwargs)) as response:
-            return _decode_json(response)
+            return _decode_json(response, self.settings.api_key)
 
     def upload(self, path: str, file_path: Path, fields: Mapping[str, str], mime_type: str) -> JSONObject:
         """Upload a file as multipart form data, streamed from disk, and decode the reply."""
         with self._send(_upload_request(path, self.settings, file_path, fields, mime_type)) as response:
-            return _decode_json(response)
+            return _decode_json(response, self.settings.api_key)
 
     @contextmanager
     def stream(self, path: str, body: JSONObject) -> Iterator[httpx.Response]:
         """Open a streaming POST; retried only until the status arrives, closed on exit."""
         request = _json_request("POST", path, self.settings, json=body, stream=True)
         with self._send(request, read_body=False) as response:
-            yield response
+            try:
+                yield response
+            except ToiotechError as error:
+                # Errors raised while the caller reads the stream quote its events, which may echo the key.
+                _scrub(error, self.settings.api_key)
+                raise
 
     @contextmanager
     def _send(self, build: RequestFactory, *, read_body: bool = True) -> Iterator[httpx.Response]:
@@ -247,19 +260,23 @@ class AsyncTransport:
     async def request_json(self, method: str, path: str, **kwargs: Any) -> JSONObject:
         """Send a request (with `json=`, `params=`) and decode the JSON object it returns."""
         async with self._send(_json_request(method, path, self.settings, **kwargs)) as response:
-            return _decode_json(response)
+            return _decode_json(response, self.settings.api_key)
 
     async def upload(self, path: str, file_path: Path, fields: Mapping[str, str], mime_type: str) -> JSONObject:
         """Upload a file as multipart form data, streamed from disk, and decode the reply."""
         async with self._send(_upload_request(path, self.settings, file_path, fields, mime_type)) as response:
-            return _decode_json(response)
+            return _decode_json(response, self.settings.api_key)
 
     @asynccontextmanager
     async def stream(self, path: str, body: JSONObject) -> AsyncIterator[httpx.Response]:
         """Open a streaming POST; retried only until the status arrives, closed on exit."""
         request = _json_request("POST", path, self.settings, json=body, stream=True)
         async with self._send(request, read_body=False) as response:
-            yield response
+            try:
+                yield response
+            except ToiotechError as error:
+                _scrub(error, self.settings.api_key)
+                raise
 
     @asynccontextmanager
     async def _send(self, build: RequestFactory, *, read_body: bool = True) -> AsyncIterator[httpx.Response]:
