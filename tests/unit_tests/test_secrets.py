@@ -1,0 +1,330 @@
+"""The API key never leaves through reprs, dumps, tracing params, error messages or DEBUG logs.
+
+A loopback HTTP server (not a mock) is used for the log tests, so that httpx and httpcore really open a
+connection and write their DEBUG records; gateways that echo the key back in an error are simulated too.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import SimpleNamespace
+from typing import Any, ClassVar
+
+import httpx
+import pytest
+from langchain_core.callbacks import BaseCallbackHandler
+from langchain_core.load import dumpd, dumps
+from langchain_core.messages import BaseMessage
+
+from langchain_toiotech import ChatToiotech, _client
+from langchain_toiotech._client import TransportSettings
+from langchain_toiotech.errors import ToiotechError
+
+SECRET = "sk-test-SECRET-1234567890"
+BASE_URL = "https://gateway.test/v1"
+COMPLETION = {
+    "id": "chatcmpl-1",
+    "object": "chat.completion",
+    "model": "gpt-4o-mini",
+    "choices": [{"index": 0, "message": {"role": "assistant", "content": "hello"}, "finish_reason": "stop"}],
+    "usage": {"prompt_tokens": 3, "completion_tokens": 1, "total_tokens": 4},
+}
+ECHO_MESSAGE = f"Invalid token {SECRET} (request id: 20260622164054695403138c96lrRzi)"
+LOGGERS = ("httpx", "httpcore", "langchain_toiotech")
+
+
+def assert_no_secret(text: object) -> None:
+    rendered = text if isinstance(text, str) else repr(text)
+    assert SECRET not in rendered
+    # Nor a recognisable piece of it (a prefix-truncated echo or a partial mask).
+    assert "SECRET-1234567890" not in rendered
+
+
+def make_model(handler: Any = None, **kwargs: Any) -> ChatToiotech:
+    transport = httpx.MockTransport(handler or (lambda _request: httpx.Response(200, json=COMPLETION)))
+    return ChatToiotech(
+        model="gpt-4o-mini",
+        api_key=SECRET,
+        base_url=kwargs.pop("base_url", BASE_URL),
+        http_client=httpx.Client(transport=transport),
+        http_async_client=httpx.AsyncClient(transport=transport),
+        **kwargs,
+    )
+
+
+@pytest.fixture(autouse=True)
+def no_sleep(monkeypatch: pytest.MonkeyPatch) -> None:
+    async def no_async_sleep(_delay: float) -> None:
+        return None
+
+    monkeypatch.setattr(_client, "time", SimpleNamespace(sleep=lambda _delay: None))
+    monkeypatch.setattr(
+        _client, "asyncio", SimpleNamespace(sleep=no_async_sleep, get_running_loop=_client.asyncio.get_running_loop)
+    )
+
+
+# --- the model object ------------------------------------------------------------------------------------------
+
+
+def test_model_representations_hide_the_key() -> None:
+    model = make_model(temperature=0.2, default_headers={"X-Team": "search"})
+
+    assert model.api_key is not None
+    assert model.api_key.get_secret_value() == SECRET  # the key is really there, only hidden
+    assert str(model.api_key) == "**********"
+    for rendering in (
+        repr(model),
+        str(model),
+        model.model_dump(),
+        model.model_dump_json(),
+        model.model_dump(mode="json"),
+        model.asdict(),
+        model._identifying_params,
+        model._get_ls_params(),
+        model._get_invocation_params(),
+        model.to_json(),
+        dumpd(model),
+        dumps(model),
+        model._settings,
+        repr(model._settings),
+    ):
+        assert_no_secret(rendering)
+
+
+def test_print_shows_the_mask(capsys: pytest.CaptureFixture[str]) -> None:
+    model = make_model()
+
+    print(model.api_key)  # noqa: T201 - what a user would do
+
+    assert capsys.readouterr().out.strip() == "**********"
+
+
+def test_transport_settings_repr_hides_the_key() -> None:
+    settings = TransportSettings(base_url=BASE_URL, api_key=SECRET)
+
+    assert_no_secret(repr(settings))
+    assert_no_secret(str(settings))
+    assert settings.headers()["Authorization"] == f"Bearer {SECRET}"  # only the headers carry it
+
+
+def test_serialised_model_names_the_env_var_not_the_key() -> None:
+    model = make_model()
+
+    assert model.lc_secrets == {"api_key": "TOIOTECH_API_KEY"}
+    assert_no_secret(json.dumps(model.to_json(), default=repr))
+
+
+class RecordingCallback(BaseCallbackHandler):
+    """Keeps what LangSmith-style tracers receive when a chat model starts."""
+
+    def __init__(self) -> None:
+        self.seen: list[Any] = []
+
+    def on_chat_model_start(self, serialized: dict[str, Any], messages: list[list[BaseMessage]], **kwargs: Any) -> None:
+        self.seen.extend([serialized, kwargs.get("invocation_params"), kwargs.get("metadata")])
+
+
+def test_tracing_payloads_hide_the_key() -> None:
+    callback = RecordingCallback()
+
+    make_model(temperature=0.1).invoke("hi", config={"callbacks": [callback]})
+
+    assert callback.seen  # the callback really ran
+    for payload in callback.seen:
+        assert_no_secret(json.dumps(payload, default=repr))
+
+
+# --- errors ----------------------------------------------------------------------------------------------------
+
+
+def echo_status(code: int) -> Any:
+    """A gateway that answers every request with an error echoing the key it received."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        received = request.headers["Authorization"].removeprefix("Bearer ")
+        body = {"error": {"message": f"Invalid token {received} (request id: x1)", "type": "new_api_error"}}
+        return httpx.Response(code, json=body)
+
+    return handler
+
+
+def echo_in_band_json(_request: httpx.Request) -> httpx.Response:
+    """A 200 whose JSON body is an error echoing the key (some relays do this)."""
+    return httpx.Response(200, json={"error": {"message": ECHO_MESSAGE, "type": "new_api_error"}})
+
+
+def echo_mid_stream(request: httpx.Request) -> httpx.Response:
+    """A stream that starts, then reports an error echoing the key."""
+    first = {**COMPLETION, "object": "chat.completion.chunk", "choices": [{"index": 0, "delta": {"content": "he"}}]}
+    events = [json.dumps(first), json.dumps({"error": {"message": ECHO_MESSAGE, "code": "upstream_error"}})]
+    if not json.loads(request.content).get("stream"):
+        return echo_in_band_json(request)
+    return httpx.Response(
+        200,
+        headers={"content-type": "text/event-stream"},
+        content="".join(f"data: {event}\n\n" for event in events).encode(),
+    )
+
+
+def echo_bad_stream_event(_request: httpx.Request) -> httpx.Response:
+    """A stream whose event is not JSON and contains the key (the error quotes the bad data)."""
+    return httpx.Response(
+        200,
+        headers={"content-type": "text/event-stream"},
+        content=f"data: not json {SECRET}\n\n".encode(),
+    )
+
+
+def echo_non_stream_body(_request: httpx.Request) -> httpx.Response:
+    """A stream request answered with plain text that echoes the key."""
+    return httpx.Response(200, headers={"content-type": "text/plain"}, content=f"bad key {SECRET}".encode())
+
+
+def unreachable(request: httpx.Request) -> httpx.Response:
+    msg = "connection refused"
+    raise httpx.ConnectError(msg, request=request)
+
+
+def timing_out(request: httpx.Request) -> httpx.Response:
+    msg = "timed out"
+    raise httpx.ReadTimeout(msg, request=request)
+
+
+ALL_MODES = ("invoke", "ainvoke", "stream", "astream")
+STREAM_MODES = ("stream", "astream")
+ERROR_GATEWAYS = {
+    "401-echo": (echo_status(401), ALL_MODES),
+    "503-echo-retried": (echo_status(503), ALL_MODES),
+    "429-echo-retried": (echo_status(429), ALL_MODES),
+    "200-json-error-echo": (echo_in_band_json, ALL_MODES),
+    "mid-stream-error-echo": (echo_mid_stream, ALL_MODES),
+    "stream-event-not-json": (echo_bad_stream_event, STREAM_MODES),
+    "stream-answered-with-text": (echo_non_stream_body, STREAM_MODES),
+    "connection-refused": (unreachable, ALL_MODES),
+    "read-timeout": (timing_out, ALL_MODES),
+}
+ERROR_CASES = [
+    pytest.param(handler, mode, id=f"{name}-{mode}")
+    for name, (handler, modes) in ERROR_GATEWAYS.items()
+    for mode in modes
+]
+
+
+async def run(model: ChatToiotech, mode: str) -> None:
+    if mode == "invoke":
+        model.invoke("hi")
+    elif mode == "ainvoke":
+        await model.ainvoke("hi")
+    elif mode == "stream":
+        for _chunk in model.stream("hi"):
+            pass
+    else:
+        async for _chunk in model.astream("hi"):
+            pass
+
+
+def error_chain(error: BaseException) -> Iterator[BaseException]:
+    seen: BaseException | None = error
+    while seen is not None:
+        yield seen
+        seen = seen.__cause__ or seen.__context__
+
+
+@pytest.mark.parametrize(("handler", "mode"), ERROR_CASES)
+async def test_error_messages_never_contain_the_key(handler: Any, mode: str) -> None:
+    model = make_model(handler, max_retries=1)
+
+    with pytest.raises(ToiotechError) as caught:
+        await run(model, mode)
+
+    for error in error_chain(caught.value):
+        assert_no_secret(str(error))
+        assert_no_secret(repr(error))
+        assert_no_secret(error.args)
+
+
+# --- DEBUG logs on a real loopback connection ------------------------------------------------------------------
+
+
+class ScriptedHandler(BaseHTTPRequestHandler):
+    """Answers POSTs from a class-level script of (status, body) pairs; the last one repeats."""
+
+    script: ClassVar[list[tuple[int, dict[str, Any]]]] = []
+    calls: ClassVar[int] = 0
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        status, body = self.script[min(ScriptedHandler.calls, len(self.script) - 1)]
+        ScriptedHandler.calls += 1
+        payload = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's parameter name
+        return
+
+
+@pytest.fixture
+def loopback() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), ScriptedHandler)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    ScriptedHandler.calls = 0
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/v1"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+ERROR_ECHO = {"error": {"message": f"Invalid token {SECRET}", "type": "new_api_error"}}
+LOG_SCENARIOS = {
+    "success": [(200, COMPLETION)],
+    "retried-then-success": [(503, ERROR_ECHO), (200, COMPLETION)],
+    "failing": [(401, ERROR_ECHO)],
+}
+
+
+@pytest.mark.parametrize("use_async", [False, True])
+@pytest.mark.parametrize("scenario", LOG_SCENARIOS.values(), ids=LOG_SCENARIOS.keys())
+async def test_debug_logs_never_contain_the_key(
+    scenario: list[tuple[int, dict[str, Any]]], *, use_async: bool, loopback: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    ScriptedHandler.script = scenario
+    caplog.set_level(logging.DEBUG)  # root logger: everything the user's DEBUG config would print
+
+    async with httpx.AsyncClient() as async_client:
+        with httpx.Client() as sync_client:
+            model = ChatToiotech(
+                model="gpt-4o-mini",
+                api_key=SECRET,
+                base_url=loopback,
+                max_retries=1,
+                http_client=sync_client,
+                http_async_client=async_client,
+            )
+            try:
+                if use_async:
+                    await model.ainvoke("hi")
+                else:
+                    model.invoke("hi")
+            except ToiotechError as error:
+                assert_no_secret(str(error))
+
+    assert ScriptedHandler.calls == len(scenario)
+    logged_by = {record.name.split(".")[0] for record in caplog.records}
+    assert {"httpx", "httpcore"} <= logged_by  # the connection really was logged at DEBUG
+    if len(scenario) > 1:
+        assert "langchain_toiotech" in logged_by  # the retry was logged
+    for record in caplog.records:
+        assert_no_secret(record.getMessage())
+        assert_no_secret(record.args)
+    assert_no_secret(caplog.text)
