@@ -23,6 +23,8 @@ logger = logging.getLogger("langchain_toiotech")
 
 JSONObject = dict[str, Any]
 TRUNCATING_FINISH_REASONS: Final = frozenset({"length", "content_filter", "max_tokens"})
+# reasoning_details fields that are fragments of one value (concatenated on purpose) or merge keys.
+_DETAIL_KEPT_FIELDS: Final = frozenset({"text", "summary", "data", "signature", "index", "type", "id"})
 
 
 class ChatStreamAssembler:
@@ -37,6 +39,7 @@ class ChatStreamAssembler:
         self._think = ThinkTagSplitter()
         self._tool_fields_sent: set[tuple[Any, str]] = set()
         self._tool_ids: dict[Any, str] = {}
+        self._detail_fields: dict[tuple[int, str], str] = {}
 
     def feed(self, chunk: JSONObject) -> list[ChatGenerationChunk]:
         """Take one chunk dict; return the generation chunks it produces (often one, maybe none)."""
@@ -95,19 +98,47 @@ class ChatStreamAssembler:
         raw_calls = delta.get("tool_calls") or []
         extras = self._tool_call_extras(raw_calls)
         tool_call_chunks = self._tool_call_chunks(raw_calls)
-        if not (reasoning or answer or tool_call_chunks or extras):
+        details = self._reasoning_details(delta.get("reasoning_details"))
+        # A details fragment without text (an Anthropic signature, encrypted reasoning) still counts.
+        if not (reasoning or answer or tool_call_chunks or extras or details):
             return None
         additional_kwargs: JSONObject = {"reasoning_content": reasoning} if reasoning else {}
         if extras:
             additional_kwargs[TOOL_CALL_EXTRAS_KEY] = extras
-        if isinstance(delta.get("reasoning_details"), list) and delta["reasoning_details"]:
-            additional_kwargs["reasoning_details"] = delta["reasoning_details"]
+        if details:
+            additional_kwargs["reasoning_details"] = details
         return AIMessageChunk(
             content=answer,
             additional_kwargs=additional_kwargs,
             tool_call_chunks=tool_call_chunks,
             response_metadata={"model_provider": MODEL_PROVIDER},
         )
+
+    def _reasoning_details(self, raw: Any) -> list[Any] | None:
+        """A delta's `reasoning_details`, minus constants OpenRouter repeats on every fragment of an entry.
+
+        LangChain merges entries with the same `index` when chunks are summed and concatenates their
+        string fields, so a repeated `format` would come out as "anthropic-claude-v1anthropic-claude-v1"
+        and be passed back to the gateway like that. Text, signature and data fragments are kept as sent.
+        """
+        if not isinstance(raw, list) or not raw:
+            return None
+        details = []
+        for detail in raw:
+            if isinstance(detail, dict) and isinstance(detail.get("index"), int):
+                index = detail["index"]
+                details.append({key: value for key, value in detail.items() if not self._repeated(index, key, value)})
+            else:
+                details.append(detail)
+        return details
+
+    def _repeated(self, index: int, key: str, value: Any) -> bool:
+        if key in _DETAIL_KEPT_FIELDS or not isinstance(value, str):
+            return False
+        if self._detail_fields.get((index, key)) == value:
+            return True
+        self._detail_fields[(index, key)] = value
+        return False
 
     def _tool_call_extras(self, raw_calls: list[Any]) -> JSONObject:
         """Gemini's thought signatures by call id; a later fragment may carry one without the id."""
