@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import warnings
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import SimpleNamespace
@@ -76,7 +77,12 @@ def test_model_representations_hide_the_key() -> None:
     assert model.api_key is not None
     assert model.api_key.get_secret_value() == SECRET  # the key is really there, only hidden
     assert str(model.api_key) == "**********"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # `dict()` is deprecated in favour of `asdict()`
+        legacy_dict = model.dict()
+    assert legacy_dict["model"] == "gpt-4o-mini"  # the call really rendered the model
     for rendering in (
+        legacy_dict,
         repr(model),
         str(model),
         model.model_dump(),
