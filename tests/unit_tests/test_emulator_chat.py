@@ -1,0 +1,300 @@
+"""Default chat completions replies of the gateway emulator."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from enum import Enum
+from typing import Any
+
+import httpx
+import pytest
+from pydantic import BaseModel
+
+from langchain_toiotech.testing import GatewayEmulator
+
+TLS = httpx.create_ssl_context()  # built once; each default client would load the CA bundle again
+
+
+class Unit(str, Enum):
+    CELSIUS = "celsius"
+    FAHRENHEIT = "fahrenheit"
+
+
+class Place(BaseModel):
+    city: str
+    country_code: str | None = None
+
+
+class WeatherQuery(BaseModel):
+    place: Place
+    unit: Unit
+    days: int
+    threshold: float
+    alerts: bool
+    tags: list[str]
+    note: str | None = None
+
+
+WEATHER_TOOL = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "description": "Weather for a place",
+        "parameters": WeatherQuery.model_json_schema(),
+    },
+}
+TIME_TOOL = {
+    "type": "function",
+    "function": {
+        "name": "get_time",
+        "parameters": {"type": "object", "properties": {"zone": {"type": "string"}}, "required": ["zone"]},
+    },
+}
+
+
+@pytest.fixture
+def gw() -> Iterator[GatewayEmulator]:
+    with GatewayEmulator() as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def client(gw: GatewayEmulator) -> Iterator[httpx.Client]:
+    with httpx.Client(
+        base_url=gw.base_url, headers={"Authorization": "Bearer sk-test"}, timeout=10, verify=TLS
+    ) as http:
+        yield http
+
+
+def _chat(client: httpx.Client, text: Any, **extra: Any) -> dict[str, Any]:
+    body = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": text}], **extra}
+    response = client.post("/chat/completions", json=body)
+    assert response.status_code == 200, response.text
+    reply: dict[str, Any] = response.json()
+    return reply
+
+
+def _stream(client: httpx.Client, text: Any, **extra: Any) -> tuple[list[dict[str, Any]], str]:
+    body = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": text}], "stream": True, **extra}
+    response = client.post("/chat/completions", json=body)
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/event-stream"
+    payloads = [line[6:] for line in response.text.split("\n") if line.startswith("data: ")]
+    assert payloads[-1] == "[DONE]"
+    return [json.loads(payload) for payload in payloads[:-1]], response.text
+
+
+def _content(chunks: list[dict[str, Any]], key: str = "content") -> str:
+    return "".join(c["choices"][0]["delta"].get(key) or "" for c in chunks if c["choices"])
+
+
+def test_non_stream_reply_is_deterministic(client: httpx.Client) -> None:
+    body = _chat(client, "hi there")
+    assert body["id"] == "chatcmpl-emu-1"
+    assert body["object"] == "chat.completion"
+    assert body["model"] == "gpt-4o-mini"
+    message = body["choices"][0]["message"]
+    assert message["content"] == "Hello from the toiotech emulator. You said: hi there"
+    assert message["reasoning_content"] == "Thinking about: hi there"
+    assert body["choices"][0]["finish_reason"] == "stop"
+    usage = body["usage"]
+    assert usage["prompt_tokens"] == 5
+    assert usage["total_tokens"] == usage["prompt_tokens"] + usage["completion_tokens"]
+    assert usage["completion_tokens_details"] == {"reasoning_tokens": 4}
+    assert usage["prompt_tokens_details"] == {"cached_tokens": 0}
+    assert _chat(client, "hi there")["id"] == "chatcmpl-emu-2"
+
+
+def test_long_prompt_reports_cached_tokens(client: httpx.Client) -> None:
+    usage = _chat(client, " ".join(["word"] * 200))["usage"]
+    assert usage["prompt_tokens"] == 203
+    assert usage["prompt_tokens_details"]["cached_tokens"] == 192
+
+
+def test_stream_shape_with_usage(client: httpx.Client) -> None:
+    chunks, _ = _stream(client, "hi there", stream_options={"include_usage": True})
+    assert chunks[0]["choices"][0]["delta"]["role"] == "assistant"
+    assert _content(chunks, "reasoning_content") == "Thinking about: hi there"
+    assert _content(chunks) == "Hello from the toiotech emulator. You said: hi there"
+    finish = chunks[-2]
+    assert finish["choices"][0] == {"index": 0, "delta": {}, "logprobs": None, "finish_reason": "stop"}
+    assert chunks[-1]["choices"] == []
+    assert chunks[-1]["usage"]["completion_tokens"] == 13
+    assert all(chunk["usage"] is None for chunk in chunks[:-1])
+    assert len({chunk["id"] for chunk in chunks}) == 1
+
+
+def test_stream_without_include_usage_has_no_usage_key(client: httpx.Client) -> None:
+    chunks, _ = _stream(client, "hi")
+    assert all("usage" not in chunk for chunk in chunks)
+    assert chunks[-1]["choices"][0]["finish_reason"] == "stop"
+
+
+@pytest.mark.parametrize(
+    "switch",
+    [{"thinking": {"type": "disabled"}}, {"enable_thinking": False}, {"reasoning_effort": "none"}],
+)
+def test_reasoning_can_be_switched_off(client: httpx.Client, switch: dict[str, Any]) -> None:
+    message = _chat(client, "hi", **switch)["choices"][0]["message"]
+    assert "reasoning_content" not in message
+    chunks, _ = _stream(client, "hi", **switch)
+    assert _content(chunks, "reasoning_content") == ""
+
+
+@pytest.mark.parametrize("style", ["reasoning", "reasoning_details", "think_tags", None])
+def test_reasoning_styles(style: str | None) -> None:
+    with GatewayEmulator(reasoning_style=style) as gw, httpx.Client(base_url=gw.base_url, verify=TLS) as http:
+        http.headers["Authorization"] = "Bearer k"
+        message = _chat(http, "hi")["choices"][0]["message"]
+        chunks, _ = _stream(http, "hi")
+    answer = "Hello from the toiotech emulator. You said: hi"
+    if style == "reasoning":
+        assert message["reasoning"] == "Thinking about: hi"
+        assert _content(chunks, "reasoning") == "Thinking about: hi"
+    elif style == "reasoning_details":
+        assert message["reasoning_details"] == [
+            {"type": "reasoning.text", "text": "Thinking about: hi", "format": "unknown", "index": 0}
+        ]
+        details = [c["choices"][0]["delta"].get("reasoning_details") for c in chunks]
+        assert "".join(d[0]["text"] for d in details if d) == "Thinking about: hi"
+    elif style == "think_tags":
+        assert message["content"] == f"<think>\nThinking about: hi\n</think>\n{answer}"
+        pieces = [c["choices"][0]["delta"].get("content") for c in chunks]
+        assert "<think>" not in pieces
+        assert "<thi" in pieces
+        assert _content(chunks) == message["content"]
+    else:
+        assert message == {"role": "assistant", "content": answer}
+        assert len(chunks) == 2 + len(answer.split())
+    if style != "think_tags":
+        assert message["content"] == answer
+
+
+def test_stream_n_chunks_trigger(client: httpx.Client) -> None:
+    chunks, _ = _stream(client, "please stream 5000 chunks", reasoning_effort="none")
+    content = [c for c in chunks if c["choices"] and c["choices"][0]["delta"].get("content")]
+    assert len(content) == 5000
+    assert chunks[-1]["choices"][0]["finish_reason"] == "stop"
+
+
+def test_max_tokens_sets_the_number_of_content_chunks(client: httpx.Client) -> None:
+    chunks, _ = _stream(client, "hi", max_tokens=3, reasoning_effort="none")
+    assert [c["choices"][0]["delta"].get("content") for c in chunks[1:-1]] == ["Hello", " from", " the"]
+    assert chunks[-1]["choices"][0]["finish_reason"] == "length"
+    body = _chat(client, "hi", max_tokens=12, reasoning_effort="none")
+    assert body["choices"][0]["message"]["content"].endswith("You said: hi w8 w9 w10 w11")
+    assert body["usage"]["completion_tokens"] == 12
+
+
+def test_multimodal_parts_are_described(client: httpx.Client) -> None:
+    parts = [
+        {"type": "text", "text": "Describe"},
+        {"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}},
+        {"type": "video_url", "video_url": {"url": "https://x/v.mp4", "fps": 2}},
+        {"type": "input_audio", "input_audio": {"data": "AAAA", "format": "wav"}},
+        {"type": "file", "file": {"file_id": "file-abc"}},
+        {"type": "text", "text": "these"},
+    ]
+    content = _chat(client, parts)["choices"][0]["message"]["content"]
+    expected = "You said: Describe these (saw 1 image, 1 video at fps 2, 1 audio, 1 file (file-abc))"
+    assert content.endswith(expected)
+
+
+def test_tool_call_arguments_validate_against_the_schema(client: httpx.Client) -> None:
+    body = _chat(client, "Use get_weather please", tools=[WEATHER_TOOL, TIME_TOOL])
+    choice = body["choices"][0]
+    assert choice["finish_reason"] == "tool_calls"
+    assert choice["message"]["content"] is None
+    (call,) = choice["message"]["tool_calls"]
+    assert call["id"].startswith("call_emu_")
+    assert call["function"]["name"] == "get_weather"
+    query = WeatherQuery.model_validate_json(call["function"]["arguments"])
+    assert query.unit is Unit.CELSIUS
+    assert query.days == 3
+    assert query.threshold == 1.5
+    assert query.alerts is True
+    assert query.tags == ["example"]
+    assert query.place.country_code == "example"
+    assert query.note == "example"
+
+
+def test_stream_parallel_tool_calls_are_fragmented(client: httpx.Client) -> None:
+    chunks, _ = _stream(client, "call get weather and get_time", tools=[WEATHER_TOOL, TIME_TOOL])
+    calls: dict[int, dict[str, str]] = {}
+    for chunk in chunks:
+        for fragment in chunk["choices"][0]["delta"].get("tool_calls") or []:
+            call = calls.setdefault(fragment["index"], {"id": "", "name": "", "arguments": ""})
+            call["id"] = call["id"] or fragment.get("id", "")
+            call["name"] = call["name"] or fragment.get("function", {}).get("name", "")
+            call["arguments"] += fragment["function"]["arguments"]
+    assert [calls[0]["name"], calls[1]["name"]] == ["get_weather", "get_time"]
+    assert calls[0]["id"] != calls[1]["id"]
+    WeatherQuery.model_validate_json(calls[0]["arguments"])
+    assert json.loads(calls[1]["arguments"]) == {"zone": "example"}
+    argument_chunks = [c for c in chunks if (c["choices"][0]["delta"].get("tool_calls") or [{}])[0].get("function")]
+    assert len(argument_chunks) > 4
+    assert chunks[-1]["choices"][0]["finish_reason"] == "tool_calls"
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        ({"parallel_tool_calls": False}, ["get_weather"]),
+        ({"tool_choice": "none"}, []),
+        ({"tool_choice": {"type": "function", "function": {"name": "get_time"}}}, ["get_time"]),
+        ({"tool_choice": "required"}, ["get_weather", "get_time"]),
+    ],
+)
+def test_tool_choice_rules(client: httpx.Client, extra: dict[str, Any], expected: list[str]) -> None:
+    body = _chat(client, "get_weather or get_time?", tools=[WEATHER_TOOL, TIME_TOOL], **extra)
+    calls = body["choices"][0]["message"].get("tool_calls") or []
+    assert [call["function"]["name"] for call in calls] == expected
+
+
+def test_required_tool_choice_without_mention_uses_first_tool(client: httpx.Client) -> None:
+    body = _chat(client, "hello", tools=[TIME_TOOL, WEATHER_TOOL], tool_choice="required")
+    assert [c["function"]["name"] for c in body["choices"][0]["message"]["tool_calls"]] == ["get_time"]
+    assert "tool_calls" not in _chat(client, "hello", tools=[TIME_TOOL])["choices"][0]["message"]
+
+
+def test_text_answer_after_tool_result(client: httpx.Client) -> None:
+    messages = [
+        {"role": "user", "content": "get_weather in Florence"},
+        {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [
+                {"id": "call_1", "type": "function", "function": {"name": "get_weather", "arguments": "{}"}}
+            ],
+        },
+        {"role": "tool", "tool_call_id": "call_1", "content": "40 C"},
+    ]
+    response = client.post(
+        "/chat/completions", json={"model": "m", "messages": messages, "tools": [WEATHER_TOOL], "tool_choice": "auto"}
+    )
+    message = response.json()["choices"][0]["message"]
+    assert message["content"] == "Hello from the toiotech emulator. The tool said: 40 C"
+    assert "tool_calls" not in message
+
+
+def test_structured_output_json_schema(client: httpx.Client) -> None:
+    response_format = {
+        "type": "json_schema",
+        "json_schema": {"name": "weather", "schema": WeatherQuery.model_json_schema(), "strict": True},
+    }
+    content = _chat(client, "hi", response_format=response_format)["choices"][0]["message"]["content"]
+    WeatherQuery.model_validate_json(content)
+    chunks, _ = _stream(client, "hi", response_format=response_format)
+    assert _content(chunks) == content
+
+
+def test_structured_output_json_object(client: httpx.Client) -> None:
+    content = _chat(client, "hi", response_format={"type": "json_object"})["choices"][0]["message"]["content"]
+    assert json.loads(content) == {"answer": "Hello from the toiotech emulator. You said: hi"}
+
+
+def test_missing_messages_is_a_400(client: httpx.Client) -> None:
+    response = client.post("/chat/completions", json={"model": "m"})
+    assert response.status_code == 400
+    assert response.json()["error"]["type"] == "invalid_request_error"
