@@ -13,7 +13,10 @@ ToiotechError
 │   ├── RateLimitError              (ModelRateLimitError)        429 (quota exhaustion: not retryable)
 │   └── InternalServerError         (ModelAPIError)              >= 500
 ├── StreamError                     (ModelAPIError)          error event or truncation mid-stream
-└── EmbeddingResponseError          (ModelAPIError)          an embeddings reply that does not match the inputs
+├── EmbeddingResponseError          (ModelAPIError)          an embeddings reply that does not match the inputs
+├── FileProcessingError             (ModelAPIError)          an uploaded file failed, or a file reply is unreadable
+│   └── FileProcessingTimeoutError                           a file stayed "processing" past the wait's timeout
+└── FileLoadError                                            a document loader failed on one file (names it)
 ```
 
 `make_status_error` is the one place where a status and a body become an exception.
@@ -47,6 +50,9 @@ __all__ = [
     "BadRequestError",
     "ContextLengthExceededError",
     "EmbeddingResponseError",
+    "FileLoadError",
+    "FileProcessingError",
+    "FileProcessingTimeoutError",
     "InternalServerError",
     "NotFoundError",
     "PermissionDeniedError",
@@ -197,6 +203,42 @@ class EmbeddingResponseError(ToiotechError, ModelAPIError):
         """Create the error; `body` is the reply that could not be read."""
         super().__init__(message)
         self.body = body
+
+
+class FileProcessingError(ToiotechError, ModelAPIError):
+    """An uploaded file the gateway reports as failed (Ark `failed`, OpenAI `error`), or an unreadable file reply.
+
+    Attributes:
+        file_id: The file's id, when known.
+        code: The gateway's error code (Ark `error.code`), when it sent one.
+        body: The file object or reply as the gateway sent it.
+    """
+
+    def __init__(
+        self, message: str, *, file_id: str | None = None, code: str | None = None, body: object = None
+    ) -> None:
+        """Create the error; `body` is the file object that reported the failure."""
+        super().__init__(message)
+        self.file_id = file_id
+        self.code = code
+        self.body = body
+
+
+class FileProcessingTimeoutError(FileProcessingError):
+    """A file was still processing when `wait_until_active`'s timeout ran out (it may still become active)."""
+
+
+class FileLoadError(ToiotechError):
+    """A document loader or blob parser failed on one file; the original error is the `__cause__`.
+
+    Attributes:
+        source: The file that failed (its path, or the blob's source).
+    """
+
+    def __init__(self, message: str, *, source: str) -> None:
+        """Create the error for the file `source`."""
+        super().__init__(message)
+        self.source = source
 
 
 def make_status_error(response: httpx.Response) -> APIStatusError:
