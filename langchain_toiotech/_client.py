@@ -35,7 +35,8 @@ DEFAULT_BASE_URL: Final = "https://api.toiotech.com/v1"
 DEFAULT_TIMEOUT: Final = httpx.Timeout(600.0, connect=10.0)
 DEFAULT_MAX_RETRIES: Final = 2
 _USER_AGENT: Final = f"langchain-toiotech/{__version__}"
-_POOL_LIMITS: Final = httpx.Limits(max_connections=100, max_keepalive_connections=20)
+# Agent fan-out and `abatch` open many requests at once: keep enough idle sockets that a burst of 64 reuses them.
+_POOL_LIMITS: Final = httpx.Limits(max_connections=200, max_keepalive_connections=100)
 
 JSONObject = dict[str, Any]
 RequestFactory = Callable[[httpx.Client | httpx.AsyncClient, ExitStack], httpx.Request]
@@ -58,25 +59,35 @@ class TransportSettings:
 
     def headers(self, *, stream: bool = False) -> dict[str, str]:
         """Request headers: defaults, then auth; the key is added here and stored nowhere else."""
-        headers = {"User-Agent": _USER_AGENT, **dict(self.default_headers)}
-        headers["Authorization"] = f"Bearer {self.api_key}"
-        if stream:
-            headers["Accept"] = "text/event-stream"
-        return headers
+        return self._stream_headers if stream else self._plain_headers
 
     def request_timeout(self, *, stream: bool = False) -> httpx.Timeout:
         """The timeout for one request; a stream's reads are bounded by `stream_chunk_timeout`."""
-        timeout = self.timeout if isinstance(self.timeout, httpx.Timeout) else None
-        if timeout is None:
-            timeout = DEFAULT_TIMEOUT if self.timeout is None else httpx.Timeout(self.timeout)
-        if stream and self.stream_chunk_timeout is not None:
-            timeout = httpx.Timeout(
-                connect=timeout.connect,
-                read=self.stream_chunk_timeout,
-                write=timeout.write,
-                pool=timeout.pool,
-            )
-        return timeout
+        return self._stream_timeout if stream else self._plain_timeout
+
+    # Built once per settings object: they are the same for every request, and invoke is a hot path.
+    @functools.cached_property
+    def _plain_headers(self) -> dict[str, str]:
+        return {"User-Agent": _USER_AGENT, **dict(self.default_headers), "Authorization": f"Bearer {self.api_key}"}
+
+    @functools.cached_property
+    def _stream_headers(self) -> dict[str, str]:
+        return {**self._plain_headers, "Accept": "text/event-stream"}
+
+    @functools.cached_property
+    def _plain_timeout(self) -> httpx.Timeout:
+        if isinstance(self.timeout, httpx.Timeout):
+            return self.timeout
+        return DEFAULT_TIMEOUT if self.timeout is None else httpx.Timeout(self.timeout)
+
+    @functools.cached_property
+    def _stream_timeout(self) -> httpx.Timeout:
+        timeout = self._plain_timeout
+        if self.stream_chunk_timeout is None:
+            return timeout
+        return httpx.Timeout(
+            connect=timeout.connect, read=self.stream_chunk_timeout, write=timeout.write, pool=timeout.pool
+        )
 
 
 @functools.lru_cache(maxsize=1)
