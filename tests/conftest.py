@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import pytest
-from langchain_tests.conftest import CustomPersister, CustomSerializer, base_vcr_config
+from langchain_tests.conftest import base_vcr_config
 from vcr import VCR
+from vcr.request import Request
 
 FIXTURES = Path(__file__).parent / "fixtures"
 _REDACTED_HEADERS = ("authorization", "x-api-key", "api-key", "cookie", "set-cookie")
@@ -29,20 +31,48 @@ def _redact_response_headers(response: dict[str, Any]) -> dict[str, Any]:
     return response
 
 
+def _comparable(value: Any) -> Any:
+    """JSON with nulls dropped and tool-call arguments parsed: equal when the gateway would read them alike."""
+    if isinstance(value, dict):
+        return {
+            key: _comparable(json.loads(item) if key == "arguments" and isinstance(item, str) and item else item)
+            for key, item in value.items()
+            if item is not None
+        }
+    if isinstance(value, list):
+        return [_comparable(item) for item in value]
+    return value
+
+
+def json_body_matcher(recorded: Request, sent: Request) -> None:
+    """Match request bodies as the gateway reads them, not byte for byte (key order, spacing, nulls)."""
+
+    def parse(request: Request) -> Any:
+        body = request.body.decode() if isinstance(request.body, bytes) else request.body
+        return _comparable(json.loads(body)) if body else None
+
+    assert parse(recorded) == parse(sent), "request body differs from the cassette's"
+
+
 @pytest.fixture(scope="session")
 def vcr_config() -> dict[str, Any]:
     """Replay-only by default: the CLI's `--record-mode` decides (pytest-recording's default is none)."""
     config = base_vcr_config()
     config.pop("record_mode", None)  # a hard-coded mode would beat --record-mode=none and reach the network
+    config.pop("cassette_library_dir", None)  # vcr_cassette_dir below decides
     config["filter_headers"] = [(name, "**REDACTED**") for name in _REDACTED_HEADERS]
     config["before_record_response"] = _redact_response_headers
-    config["match_on"] = ["method", "path", "body"]
-    config["serializer"] = "yaml.gz"
-    config["path_transformer"] = VCR.ensure_suffix(".yaml.gz")
+    config["match_on"] = ["method", "path", "json_body"]
+    config["path_transformer"] = VCR.ensure_suffix(".yaml")
     return config
 
 
-def pytest_recording_configure(config: pytest.Config, vcr: VCR) -> None:  # noqa: ARG001 - pytest-recording hook
-    """Register the gzip YAML serializer that langchain-tests' cassettes use."""
-    vcr.register_persister(CustomPersister())
-    vcr.register_serializer("yaml.gz", CustomSerializer())
+@pytest.fixture(scope="module")
+def vcr_cassette_dir() -> str:
+    """Cassettes are plain YAML in tests/cassettes/, named after their test, reviewed like code."""
+    return str(Path(__file__).parent / "cassettes")
+
+
+def pytest_recording_configure(config: pytest.Config, vcr: VCR) -> None:
+    """Register the JSON-aware body matcher."""
+    vcr.register_matcher("json_body", json_body_matcher)
