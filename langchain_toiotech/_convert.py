@@ -35,8 +35,12 @@ _METADATA_KEYS: Final = ("id", "system_fingerprint", "service_tier")
 _TEXT_BLOCK_TYPES: Final = frozenset({"text", "output_text"})
 
 
-def convert_messages(messages: Sequence[BaseMessage]) -> list[JSONObject]:
+def convert_messages(messages: Sequence[BaseMessage], *, video_fps: float | None = None) -> list[JSONObject]:
     """Convert a conversation for the chat-completions `messages` field.
+
+    Args:
+        messages: The conversation.
+        video_fps: The model's default frame rate for video blocks that set none.
 
     Raises:
         ValueError: the conversation is empty, or a message has a role or block the gateway cannot take.
@@ -47,17 +51,17 @@ def convert_messages(messages: Sequence[BaseMessage]) -> list[JSONObject]:
     converted = []
     for position, message in enumerate(messages):
         try:
-            converted.append(convert_message_to_dict(message))
+            converted.append(convert_message_to_dict(message, video_fps=video_fps))
         except ValueError as error:  # noqa: PERF203 - the error must name the message
             msg = f"Message {position} ({message.type}): {error}"
             raise ValueError(msg) from error
     return converted
 
 
-def convert_message_to_dict(message: BaseMessage) -> JSONObject:
+def convert_message_to_dict(message: BaseMessage, *, video_fps: float | None = None) -> JSONObject:
     """Convert one LangChain message to a chat-completions message dict."""
     if isinstance(message, HumanMessage):
-        wire: JSONObject = {"role": "user", "content": format_content(message.content)}
+        wire: JSONObject = {"role": "user", "content": format_content(message.content, video_fps=video_fps)}
     elif isinstance(message, AIMessage):
         wire = _assistant_to_dict(message)
     elif isinstance(message, SystemMessage):
@@ -69,7 +73,7 @@ def convert_message_to_dict(message: BaseMessage) -> JSONObject:
             "content": _tool_content(message.content),
         }
     elif isinstance(message, ChatMessage):
-        wire = {"role": message.role, "content": format_content(message.content)}
+        wire = {"role": message.role, "content": format_content(message.content, video_fps=video_fps)}
     else:
         msg = f"Unsupported message type {type(message).__name__}."
         raise TypeError(msg)

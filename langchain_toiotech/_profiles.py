@@ -3,6 +3,13 @@
 The family decides vendor-specific behaviour (reasoning controls, reasoning pass-back, routing); the
 profile is LangChain's `ModelProfile` capability table. Names are matched by pattern because the gateway
 serves dated and channel-renamed variants (`doubao-seed-1-8-251228`, `deepseek-r1-250120`, `glm-4.7-flash`).
+
+Sources: the gateway's model catalogue (toiotech.apifox.cn, "已支持的模型列表"), its example requests
+(video for Doubao seed 2.0 / Qwen 3.5, images for Doubao 1.8 / qwen3-omni, `thinking` for GLM-4.5V), OpenAI
+limits as published in models.dev (the data langchain-openai 1.7.4 ships), and each vendor's model pages.
+Limits appear only where a vendor documents them; `structured_output` means native `json_schema`
+response formats, which most non-OpenAI vendors behind the gateway do not document (function calling, the
+default `with_structured_output` method, works for all of them).
 """
 
 from __future__ import annotations
@@ -57,17 +64,189 @@ def is_responses_only(model: str) -> bool:
     return bool(RESPONSES_ONLY.search(model.lower().rsplit("/", 1)[-1]))
 
 
+_TEXT: Final = ModelProfile(
+    text_inputs=True,
+    image_inputs=False,
+    image_url_inputs=False,
+    pdf_inputs=False,
+    audio_inputs=False,
+    video_inputs=False,
+    text_outputs=True,
+    reasoning_output=False,
+    tool_calling=True,
+    tool_choice=True,
+    tool_call_streaming=True,
+    structured_output=False,
+)
+"""A text-only chat model with function calling: the starting point of every family."""
+
+_IMAGES: Final = ModelProfile(image_inputs=True, image_url_inputs=True)
+_VISION: Final = ModelProfile(image_inputs=True, image_url_inputs=True, video_inputs=True)
+_OMNI: Final = ModelProfile(image_inputs=True, image_url_inputs=True, video_inputs=True, audio_inputs=True)
+_NO_IMAGES: Final = ModelProfile(image_inputs=False, image_url_inputs=False)
+_REASONING: Final = ModelProfile(reasoning_output=True)
+_NO_REASONING: Final = ModelProfile(reasoning_output=False)
+
 _PERMISSIVE: Final = ModelProfile(
     text_inputs=True,
     image_inputs=True,
     image_url_inputs=True,
+    pdf_inputs=True,
+    audio_inputs=True,
+    video_inputs=True,
+    text_outputs=True,
     tool_calling=True,
     tool_choice=True,
     tool_call_streaming=True,
     structured_output=True,
 )
+"""Unknown models: nothing is refused up front, the gateway has the last word."""
+
+
+def _limits(max_input_tokens: int, max_output_tokens: int | None = None) -> ModelProfile:
+    if max_output_tokens is None:
+        return ModelProfile(max_input_tokens=max_input_tokens)
+    return ModelProfile(max_input_tokens=max_input_tokens, max_output_tokens=max_output_tokens)
+
+
+Rule = tuple[str, ModelProfile]
+
+# Per vendor: the base profile, then rules applied in order to the model name; every matching rule is
+# merged, so general rules come first and specific ones refine them.
+_OPENAI: Final[tuple[Rule, ...]] = (
+    ("", {**_TEXT, **_IMAGES, "pdf_inputs": True, "structured_output": True}),
+    (r"^gpt-4(-0\d{3})?$", {**_NO_IMAGES, "pdf_inputs": False, "structured_output": False, **_limits(8192, 8192)}),
+    (r"^gpt-4o", _limits(128_000, 16_384)),
+    (r"^gpt-4\.1", _limits(1_047_576, 32_768)),
+    (r"^o\d", {**_REASONING, **_limits(200_000, 100_000)}),
+    (r"^o3-mini", _NO_IMAGES),
+    (r"^gpt-5", {**_REASONING, **_limits(272_000, 128_000)}),
+    (r"^gpt-5\.4", _limits(1_050_000, 128_000)),
+    (r"^gpt-5\.\d+-pro", {"structured_output": False}),
+    (r"^gpt-5(\.\d+)?-chat", _NO_REASONING),  # the ChatGPT snapshots answer without a reasoning phase
+    (r"^gpt-oss", {**_NO_IMAGES, "pdf_inputs": False, **_REASONING, **_limits(131_072, 131_072)}),
+    (r"deep-research", {"tool_calling": False}),  # web search and code interpreter only, no functions
+    (r"audio|realtime", {**_NO_IMAGES, "pdf_inputs": False, "audio_inputs": True, "audio_outputs": True}),
+)
+_DEEPSEEK: Final[tuple[Rule, ...]] = (
+    ("", {**_TEXT, **_limits(128_000, 8_192)}),
+    (r"reasoner|r1|v3[.-][12]", _REASONING),  # V3.1 and later think when asked to
+    (r"reasoner|r1", _limits(128_000, 64_000)),
+)
+_DOUBAO: Final[tuple[Rule, ...]] = (
+    ("", _TEXT),
+    (r"vision", _VISION),
+    (r"thinking", _REASONING),
+    # Seed 1.6 and later (the catalogue also says "doubao-1.8"): hybrid reasoning, images and video on the chat
+    # route; PDFs through the Responses API.
+    (r"(seed-?|doubao-)(1[-.][68]|2[-.]0)", {**_VISION, **_REASONING, "pdf_inputs": True, **_limits(256_000)}),
+)
+_QWEN: Final[tuple[Rule, ...]] = (
+    ("", _TEXT),
+    (r"qwen3|qwq|qvq|qwen-(plus|turbo|flash)|thinking", _REASONING),  # Qwen3 models are hybrid thinkers
+    (r"instruct|coder|^qwen-max", _NO_REASONING),  # Qwen 2.5 and the 2507 instruct snapshots never think
+    (r"-vl|qvq|qwen3\.5", _VISION),  # the catalogue shows video_url parts for qwen3.5 and qwen2.5-vl
+    (r"omni", {**_OMNI, "audio_outputs": True}),
+    (r"^qwen3-max", _limits(262_144, 65_536)),
+    (r"^qwen3-coder-plus", _limits(1_048_576, 65_536)),
+)
+_KIMI: Final[tuple[Rule, ...]] = (
+    ("", _TEXT),
+    (r"kimi-k2", _limits(131_072)),
+    (r"kimi-k2-(0905|turbo|thinking)|kimi-k2\.5", _limits(262_144)),
+    (r"thinking|kimi-k2\.5", _REASONING),
+    (r"vision", _IMAGES),
+    (r"kimi-k2\.5", _VISION),  # natively multimodal: images and video
+)
+_GLM: Final[tuple[Rule, ...]] = (
+    ("", _TEXT),
+    (r"glm-(4\.[5-9]|[5-9])", _REASONING),
+    (r"glm-4\.5$|glm-4\.5-", _limits(131_072, 98_304)),
+    (r"glm-(4\.[6-9]|5)($|-)", _limits(204_800, 131_072)),
+    (r"glm-4(\.\d+)?v|glm-4v", {**_VISION, **_REASONING}),  # GLM-4.5V / 4.6V take `thinking` too
+)
+_GEMINI: Final[tuple[Rule, ...]] = (
+    ("", {**_TEXT, **_OMNI, "pdf_inputs": True, **_REASONING, "structured_output": True}),
+    (r"gemini", _limits(1_048_576, 65_536)),
+    (r"gemini-2\.0", {**_NO_REASONING, **_limits(1_048_576, 8_192)}),
+    (r"image", {"image_outputs": True, **_NO_REASONING, "tool_calling": False, "structured_output": False}),
+    (r"gemma", {**_NO_REASONING, "video_inputs": False, "audio_inputs": False, "pdf_inputs": False}),
+)
+_CLAUDE: Final[tuple[Rule, ...]] = (
+    ("", {**_TEXT, **_IMAGES, "pdf_inputs": True, **_REASONING, **_limits(200_000, 64_000)}),
+    (r"claude-opus-4(-\d{8})?$|claude-opus-4-[01]", _limits(200_000, 32_000)),
+    (r"claude-opus-4-6", _limits(200_000, 128_000)),
+    (r"claude-3-5|claude-3-(opus|sonnet|haiku)", {**_NO_REASONING, **_limits(200_000, 8_192)}),
+)
+_GROK: Final[tuple[Rule, ...]] = (
+    ("", {**_TEXT, **_IMAGES, **_REASONING, "structured_output": True, **_limits(256_000)}),
+    (r"grok-4-1-fast", _limits(2_000_000)),
+    (r"non-reasoning", _NO_REASONING),
+)
+_MINIMAX: Final[tuple[Rule, ...]] = (
+    ("", _TEXT),
+    (r"minimax-m", {**_REASONING, **_limits(204_800)}),  # M2 interleaves <think> blocks with its answers
+    (r"abab6\.5", _limits(245_760)),
+)
+_MIMO: Final[tuple[Rule, ...]] = (
+    ("", {**_TEXT, **_REASONING}),
+    (r"omni", _OMNI),
+)
+_HUNYUAN: Final[tuple[Rule, ...]] = (
+    ("", _TEXT),
+    (r"hunyuan-t1|thinking", _REASONING),
+)
+
+_TABLE: Final[dict[str, tuple[Rule, ...]]] = {
+    "openai": _OPENAI,
+    "openai-reasoning": _OPENAI,
+    "deepseek": _DEEPSEEK,
+    "doubao": _DOUBAO,
+    "qwen": _QWEN,
+    "kimi": _KIMI,
+    "glm": _GLM,
+    "gemini": _GEMINI,
+    "claude": _CLAUDE,
+    "grok": _GROK,
+    "minimax": _MINIMAX,
+    "mimo": _MIMO,
+    "hunyuan": _HUNYUAN,
+}
+_COMPILED: Final = {
+    family: tuple((re.compile(pattern), overrides) for pattern, overrides in rules) for family, rules in _TABLE.items()
+}
+_CONTEXT_IN_NAME: Final = re.compile(r"-(8|16|32|64|128|256)k\b")
+"""`moonshot-v1-32k`, `doubao-1-5-pro-32k`, `ernie-x1-32k`: the context window is in the name."""
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """What the package knows about a model: LangChain's profile plus facts the profile has no key for."""
+
+    family: str
+    """The family (`model_family`), or `"unknown"`."""
+    profile: ModelProfile
+    """LangChain's capability profile; only `ModelProfile` keys, which core checks."""
+    responses_only: bool
+    """The gateway serves the model only on `/v1/responses`."""
+
+
+def model_spec(model: str) -> ModelSpec:
+    """Everything the table says about a model."""
+    return ModelSpec(model_family(model), model_profile(model), is_responses_only(model))
 
 
 def model_profile(model: str) -> ModelProfile:
     """LangChain's capability profile for a model; unknown models get a permissive default."""
-    return ModelProfile(**_PERMISSIVE)
+    name = model.lower().rsplit("/", 1)[-1]
+    rules = _COMPILED.get(model_family(model))
+    if rules is None:
+        profile = ModelProfile(**_PERMISSIVE)
+    else:
+        profile = ModelProfile()
+        for pattern, overrides in rules:
+            if pattern.search(name):
+                profile.update(overrides)
+    if "max_input_tokens" not in profile and (match := _CONTEXT_IN_NAME.search(name)):
+        profile["max_input_tokens"] = int(match.group(1)) * 1024
+    return profile

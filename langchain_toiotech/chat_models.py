@@ -16,13 +16,14 @@ from langchain_core.language_models import (
     BaseChatModel,
     LangSmithParams,
     LanguageModelInput,
+    ModelProfile,
 )
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable
 from langchain_core.utils import from_env, secret_from_env
 from langchain_core.utils.utils import _build_model_kwargs
-from pydantic import ConfigDict, Field, SecretStr, model_validator
+from pydantic import ConfigDict, Field, SecretStr, field_validator, model_validator
 from typing_extensions import Self
 
 from langchain_toiotech._chunks import TRUNCATING_FINISH_REASONS, ChatStreamAssembler
@@ -33,9 +34,10 @@ from langchain_toiotech._client import (
     Transport,
     TransportSettings,
 )
+from langchain_toiotech._content_blocks import check_fps
 from langchain_toiotech._convert import convert_messages, create_chat_result
 from langchain_toiotech._pass_back import PassBackMode, apply_pass_back
-from langchain_toiotech._profiles import model_family
+from langchain_toiotech._profiles import model_family, model_profile
 from langchain_toiotech._reasoning_controls import translate_reasoning
 from langchain_toiotech._settings import (
     API_KEY_ENV,
@@ -149,6 +151,8 @@ class ChatToiotech(BaseChatModel):
     """
     reasoning_pass_back: PassBackMode = "auto"  # noqa: S105 - "pass" here is not a password
     """Send earlier turns' reasoning back: `auto` follows the family's rule, `always` or `never` override."""
+    video_fps: float | None = None
+    """Default fps for video blocks that do not set one; 0.2 to 5 (Ark's range). None leaves it to the vendor (1)."""
     streaming: bool = False
     """Stream even when `invoke` is called."""
     stream_usage: bool = True
@@ -175,6 +179,11 @@ class ChatToiotech(BaseChatModel):
             field.alias for field in cls.model_fields.values() if field.alias
         }
 
+    @field_validator("video_fps")
+    @classmethod
+    def _check_video_fps(cls, value: float | None) -> float | None:
+        return None if value is None else check_fps(value)
+
     @model_validator(mode="after")
     def _validate_settings(self) -> Self:
         check_api_key(self.api_key)
@@ -185,6 +194,9 @@ class ChatToiotech(BaseChatModel):
             translate_reasoning(self.reasoning, model_family(self.model), self.model)  # fail at construction
         self._add_version("langchain-toiotech", __version__)
         return self
+
+    def _resolve_model_profile(self) -> ModelProfile | None:
+        return model_profile(self.model)
 
     @property
     def _llm_type(self) -> str:
@@ -262,7 +274,7 @@ class ChatToiotech(BaseChatModel):
         payload.update(self.extra_body or {})
         payload.update(kwargs)
         payload["messages"] = apply_pass_back(
-            convert_messages(messages), messages, family=family, mode=self.reasoning_pass_back
+            convert_messages(messages, video_fps=self.video_fps), messages, family=family, mode=self.reasoning_pass_back
         )
         stop_sequences = stop if stop is not None else self.stop
         if stop_sequences:
