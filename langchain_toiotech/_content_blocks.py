@@ -297,9 +297,6 @@ def _responses_part(block: dict[str, Any]) -> Part:
     return _text(block)  # input_text
 
 
-# The Responses route (`_responses_parts`) reads and checks sources with the same helpers as this module.
-_check_media_url = check_media_url
-
 _FORMATTERS: Final[dict[str, Callable[[dict[str, Any]], Part]]] = {
     "text": _text,
     "input_text": _responses_part,
