@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import warnings
-from typing import Final
+from typing import Any, Final
 from urllib.parse import urlsplit
 
 import httpx
@@ -47,6 +47,17 @@ def check_base_url(base_url: str, *, stacklevel: int = 2) -> None:
             UserWarning,
             stacklevel=stacklevel + 1,
         )
+
+
+def mask_api_key(values: Any) -> Any:
+    """Wrap a plain-string `api_key` in `SecretStr` before validation.
+
+    Pydantic prints the constructor's input in a validation error; wrapped, the key shows as `**********`
+    whichever other field failed.
+    """
+    if isinstance(values, dict) and isinstance(values.get("api_key"), str):
+        return {**values, "api_key": SecretStr(values["api_key"])}
+    return values
 
 
 def check_api_key(api_key: SecretStr | None) -> None:

@@ -35,6 +35,7 @@ from langchain_toiotech._settings import (
     check_api_key,
     check_base_url,
     check_max_retries,
+    mask_api_key,
     transport_settings,
 )
 
@@ -134,7 +135,8 @@ class ToiotechEmbeddings(BaseModel, Embeddings):
         """Create the client; see the class docstring for the arguments."""
         # Spelled out, as langchain-core's Serializable does for ChatToiotech, so type checkers accept
         # `model=` (the field's alias is `model_name`) and a plain `str` api_key; pydantic validates them.
-        super().__init__(**kwargs)
+        # The key is wrapped first: a validation error prints the constructor's input.
+        super().__init__(**mask_api_key(kwargs))
 
     @model_validator(mode="before")
     @classmethod

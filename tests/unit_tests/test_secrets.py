@@ -334,3 +334,24 @@ async def test_debug_logs_never_contain_the_key(
         assert_no_secret(record.getMessage())
         assert_no_secret(record.args)
     assert_no_secret(caplog.text)
+
+
+BAD_CONSTRUCTOR_ARGUMENTS = [
+    ("chat", {"reasoning": {"effort": "high"}, "model": "gpt-4o-mini"}),
+    ("chat", {"base_url": "ftp://x", "model": "m"}),
+    ("chat", {"max_retries": -1, "model": "m"}),
+    ("embeddings", {"base_url": "ftp://x"}),
+    ("embeddings", {"chunk_size": 0}),
+]
+
+
+@pytest.mark.parametrize(("factory", "bad_arguments"), BAD_CONSTRUCTOR_ARGUMENTS)
+def test_validation_errors_never_print_the_key_given_first(factory: str, bad_arguments: dict) -> None:
+    # Pydantic prints the constructor input in a ValidationError; the key comes first here on purpose.
+    from langchain_toiotech import ChatToiotech, ToiotechEmbeddings  # noqa: PLC0415 - lazy public names
+
+    cls = ChatToiotech if factory == "chat" else ToiotechEmbeddings
+    with pytest.raises(ValueError) as caught:  # noqa: PT011 - any validation error; the point is its text
+        cls(api_key="sk-leak-me-1234567890", **bad_arguments)
+    assert "leak-me" not in str(caught.value)
+    assert "leak-me" not in repr(caught.value)
