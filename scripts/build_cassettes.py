@@ -71,19 +71,19 @@ def fixture_text(name: str) -> str:
 
 
 def request_file(name: str) -> dict[str, Any]:
-    return json.loads((FIXTURES / "requests" / name).read_text(encoding="utf-8"))
+    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
 
 
 CASSETTE_SOURCES = {
     "test_toiotech_doubao_video_understanding": lambda: interaction(
-        request_file("toiotech-doubao-seed-2-0-pro_chat-completions_request_video-url-fps_doc-example.json"),
+        request_file("toiotech-doubao-seed-2-0-pro_chat-request_video-url-fps_doc-example.json"),
         fixture_text(
             "toiotech-doubao-seed-2-0-pro_chat-completions_nonstream_video-url-fps_reasoning-content_doc-example.json"
         ),
         stream=False,
     ),
     "test_chatfire_doubao_thinking_vision": lambda: interaction(
-        request_file("chatfire-doubao_chat-completions_request_thinking-vision_doc-example.json"),
+        request_file("chatfire-doubao_chat-request_thinking-vision_doc-example.json"),
         fixture_text("chatfire-doubao_chat-completions_nonstream_thinking-vision_doc-example.json"),
         stream=False,
     ),
