@@ -10,6 +10,7 @@ import asyncio
 import functools
 import json
 import logging
+import threading
 import time
 import weakref
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
@@ -92,9 +93,19 @@ class TransportSettings:
         )
 
 
-@functools.lru_cache(maxsize=1)
+_SYNC_CLIENT_LOCK: Final = threading.Lock()
+
+
 def _shared_sync_client() -> httpx.Client:
-    # One pool for every model instance in the process: a thousand calls reuse a few sockets.
+    # One pool for every model instance in the process: a thousand calls reuse a few sockets. The lock is
+    # needed because lru_cache does not serialise misses: threads racing on the first call would each build,
+    # and use, a client (and pool) of their own, which nobody closes.
+    with _SYNC_CLIENT_LOCK:
+        return _pooled_sync_client()
+
+
+@functools.lru_cache(maxsize=1)
+def _pooled_sync_client() -> httpx.Client:
     return httpx.Client(limits=_POOL_LIMITS, timeout=DEFAULT_TIMEOUT)
 
 
