@@ -15,6 +15,19 @@ EXPECTED_OUTPUT = {
     "quickstart.py": ["== invoke ==", "reasoning: Thinking about:", "'cache_read'", "== stream ==", "finish:    stop"],
     "tools_agent.py": ["[calls: get_weather, get_local_time]", "tool results: 2", "final answer:"],
     "structured_output.py": ["function_calling: CityFacts(", "json_schema: CityFacts(", "json_mode: dict"],
+    "image_and_video.py": [
+        "(saw 1 image)",
+        "(saw 1 video at fps 2)",
+        "(saw 1 video at fps 0.5)",
+        "sent: ['text', 'video_url']",
+        "fps 30 is refused before any request",
+    ],
+    "offline_testing.py": [
+        "scripted answer: Bonjour",
+        "authorization header in the log: Bearer ***",
+        "attempts seen by the gateway: 2",
+        "after three 429s: RateLimitError 429",
+    ],
     "reasoning_controls.py": [
         'sent: {"reasoning_effort": "medium", "thinking": {"type": "enabled"}}',
         'sent: {"thinking": {"type": "enabled", "budget_tokens": 2048}}',
