@@ -39,6 +39,13 @@ from langchain_toiotech._convert import convert_messages, create_chat_result
 from langchain_toiotech._pass_back import PassBackMode, apply_pass_back
 from langchain_toiotech._profiles import model_family, model_profile
 from langchain_toiotech._reasoning_controls import translate_reasoning
+from langchain_toiotech._responses import (
+    create_responses_result,
+    reasoning_params,
+    responses_payload,
+    use_responses_route,
+)
+from langchain_toiotech._responses_stream import ResponsesStreamAssembler
 from langchain_toiotech._settings import (
     API_KEY_ENV,
     BASE_URL_ENV,
@@ -49,7 +56,9 @@ from langchain_toiotech._settings import (
 )
 from langchain_toiotech._streaming import (
     aiter_chat_chunks,
+    aiter_responses_events,
     iter_chat_chunks,
+    iter_responses_events,
     stream_error_from_payload,
 )
 from langchain_toiotech._structured import (
@@ -64,6 +73,7 @@ from langchain_toiotech._version import __version__
 logger = logging.getLogger("langchain_toiotech")
 
 _CHAT_PATH = "/chat/completions"
+_RESPONSES_PATH = "/responses"
 
 
 class ChatToiotech(BaseChatModel):
@@ -153,6 +163,12 @@ class ChatToiotech(BaseChatModel):
     """Send earlier turns' reasoning back: `auto` follows the family's rule, `always` or `never` override."""
     video_fps: float | None = None
     """Default fps for video blocks that do not set one; 0.2 to 5 (Ark's range). None leaves it to the vendor (1)."""
+    use_responses_api: bool | None = None
+    """Send requests to the Responses API (`/responses`); None = automatic.
+
+    Automatic picks it for models the gateway serves only there (gpt-5.1-codex, gpt-5.2-pro) and for
+    messages that reference uploaded files by `file_id`; True or False forces a route.
+    """
     streaming: bool = False
     """Stream even when `invoke` is called."""
     stream_usage: bool = True
@@ -287,6 +303,36 @@ class ChatToiotech(BaseChatModel):
             payload.pop("stream", None)
         return payload
 
+    def _get_responses_payload(
+        self,
+        messages: Sequence[BaseMessage],
+        *,
+        stop: list[str] | None,
+        stream: bool,
+        **kwargs: Any,
+    ) -> dict[str, Any]:
+        knob = kwargs.pop("reasoning", self.reasoning)
+        model = str(kwargs.get("model") or self.model)
+        params: dict[str, Any] = {
+            "model": self.model,
+            **reasoning_params(knob, model_family(model), model),
+            **self._default_params,
+            **self.model_kwargs,
+            **(self.extra_body or {}),
+            **kwargs,
+        }
+        stop_sequences = stop if stop is not None else self.stop
+        return responses_payload(messages, params, stop=stop_sequences, stream=stream, video_fps=self.video_fps)
+
+    def _route(
+        self, messages: Sequence[BaseMessage], stop: list[str] | None, *, stream: bool, kwargs: dict[str, Any]
+    ) -> tuple[bool, str, dict[str, Any]]:
+        """`(uses the Responses API, path, payload)` for one call; `model=` passed to the call counts."""
+        model = str(kwargs.get("model") or self.model)
+        if use_responses_route(messages, setting=self.use_responses_api, model=model):
+            return True, _RESPONSES_PATH, self._get_responses_payload(messages, stop=stop, stream=stream, **kwargs)
+        return False, _CHAT_PATH, self._get_request_payload(messages, stop=stop, stream=stream, **kwargs)
+
     def _create_chat_result(self, body: dict[str, Any]) -> ChatResult:
         if body.get("error") is not None and not body.get("choices"):
             raise stream_error_from_payload(body, prefix="The gateway answered with an error")
@@ -308,8 +354,9 @@ class ChatToiotech(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,  # noqa: ARG002 - callbacks fire in core
         **kwargs: Any,
     ) -> ChatResult:
-        payload = self._get_request_payload(messages, stop=stop, stream=False, **kwargs)
-        return self._create_chat_result(self._transport.request_json("POST", _CHAT_PATH, json=payload))
+        responses, path, payload = self._route(messages, stop, stream=False, kwargs=kwargs)
+        body = self._transport.request_json("POST", path, json=payload)
+        return create_responses_result(body) if responses else self._create_chat_result(body)
 
     async def _agenerate(
         self,
@@ -318,9 +365,9 @@ class ChatToiotech(BaseChatModel):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,  # noqa: ARG002 - callbacks fire in core
         **kwargs: Any,
     ) -> ChatResult:
-        payload = self._get_request_payload(messages, stop=stop, stream=False, **kwargs)
-        body = await self._async_transport.request_json("POST", _CHAT_PATH, json=payload)
-        return self._create_chat_result(body)
+        responses, path, payload = self._route(messages, stop, stream=False, kwargs=kwargs)
+        body = await self._async_transport.request_json("POST", path, json=payload)
+        return create_responses_result(body) if responses else self._create_chat_result(body)
 
     def _stream(
         self,
@@ -329,10 +376,11 @@ class ChatToiotech(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
-        payload = self._get_request_payload(messages, stop=stop, stream=True, **kwargs)
-        assembler = ChatStreamAssembler()
-        with self._transport.stream(_CHAT_PATH, payload) as response:
-            for wire_chunk in iter_chat_chunks(response):
+        responses, path, payload = self._route(messages, stop, stream=True, kwargs=kwargs)
+        assembler = ResponsesStreamAssembler() if responses else ChatStreamAssembler()
+        events = iter_responses_events if responses else iter_chat_chunks
+        with self._transport.stream(path, payload) as response:
+            for wire_chunk in events(response):
                 for chunk in assembler.feed(wire_chunk):
                     if run_manager:
                         run_manager.on_llm_new_token(chunk.text, chunk=chunk)
@@ -346,10 +394,11 @@ class ChatToiotech(BaseChatModel):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
-        payload = self._get_request_payload(messages, stop=stop, stream=True, **kwargs)
-        assembler = ChatStreamAssembler()
-        async with self._async_transport.stream(_CHAT_PATH, payload) as response:
-            async for wire_chunk in aiter_chat_chunks(response):
+        responses, path, payload = self._route(messages, stop, stream=True, kwargs=kwargs)
+        assembler = ResponsesStreamAssembler() if responses else ChatStreamAssembler()
+        events = aiter_responses_events if responses else aiter_chat_chunks
+        async with self._async_transport.stream(path, payload) as response:
+            async for wire_chunk in events(response):
                 for chunk in assembler.feed(wire_chunk):
                     if run_manager:
                         await run_manager.on_llm_new_token(chunk.text, chunk=chunk)

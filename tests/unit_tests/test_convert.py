@@ -19,6 +19,7 @@ from typing_extensions import TypedDict
 
 from langchain_toiotech import ChatToiotech
 from langchain_toiotech._convert import convert_message_to_dict, create_chat_result
+from langchain_toiotech.errors import StreamError
 
 
 class Recorder:
@@ -150,8 +151,6 @@ def test_n_choices_become_generations() -> None:
 
 
 def test_a_200_body_carrying_an_error_raises_instead_of_returning_nothing() -> None:
-    from langchain_toiotech.errors import StreamError
-
     with pytest.raises(StreamError, match="upstream overloaded"):
         recorder_invoke({"error": {"message": "upstream overloaded", "type": "upstream_error"}})
 

@@ -1,0 +1,382 @@
+"""The Responses-API route: which requests take it, messages → `input` items and params, body → `ChatResult`.
+
+Pure (no I/O). Chat-completions parameters that callers already use (`max_tokens`, `reasoning_effort`,
+`response_format`, chat-shaped tools from `bind_tools`) are mapped to their Responses forms here, so
+`bind_tools` and `with_structured_output` work the same on both routes.
+
+Reasoning items of earlier answers are kept in `additional_kwargs["reasoning_items"]` and sent back only
+when the caller asked for a mode where that is safe: `store=True` (the gateway keeps them, ids resolve) or
+`store=False` with encrypted reasoning (`include=["reasoning.encrypted_content"]`), OpenAI's stateless
+pattern. Without either, an id the upstream never stored would fail the whole request.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from typing import Any, Final, Literal
+
+from langchain_core.messages import AIMessage, BaseMessage, ChatMessage, SystemMessage, ToolMessage
+from langchain_core.outputs import ChatGeneration, ChatResult
+
+from langchain_toiotech._chunks import TRUNCATING_FINISH_REASONS
+from langchain_toiotech._convert import parse_raw_tool_calls, response_metadata, text_of
+from langchain_toiotech._profiles import is_responses_only
+from langchain_toiotech._reasoning_controls import translate_reasoning
+from langchain_toiotech._responses_parts import format_input_content, needs_responses_api, references_uploaded_files
+from langchain_toiotech._streaming import stream_error_from_payload
+from langchain_toiotech._usage import create_usage_metadata
+
+logger = logging.getLogger("langchain_toiotech")
+
+JSONObject = dict[str, Any]
+ReplayRule = Literal["all", "encrypted", ""]
+
+REASONING_ITEMS_KEY: Final = "reasoning_items"
+"""`additional_kwargs` key holding an answer's Responses reasoning items, for stateless replay."""
+
+_REPLAYED_REASONING_KEYS: Final = ("type", "id", "summary", "encrypted_content")
+_CHAT_ONLY_PARAMS: Final = ("n", "seed", "stop", "stream_options", "stream_usage", "messages")
+_INCOMPLETE_FINISH_REASONS: Final = {"max_output_tokens": "length", "content_filter": "content_filter"}
+_REASONING_SEPARATOR: Final = "\n\n"
+
+
+def use_responses_route(messages: Sequence[BaseMessage], *, setting: bool | None, model: str) -> bool:
+    """Decide the route: an explicit setting wins; otherwise responses-only models and uploaded files.
+
+    Raises:
+        ValueError: the caller forced the chat route for media only the Responses API can reference.
+    """
+    if setting is False:
+        if needs_responses_api(messages):
+            msg = (
+                "use_responses_api=False, but a message references an uploaded image or video by file_id (or "
+                "holds a Responses-only part); the gateway accepts those only through the Responses API. "
+                "Leave use_responses_api unset, or send the media inline (url or base64)."
+            )
+            raise ValueError(msg)
+        return False
+    return setting is True or is_responses_only(model) or references_uploaded_files(messages)
+
+
+def reasoning_params(knob: dict[str, Any] | None, family: str, model: str) -> JSONObject:
+    """The unified `reasoning` knob as request fields; Responses' own `summary` key is accepted too."""
+    if knob is None:
+        return {}
+    rest = {key: value for key, value in knob.items() if key != "summary"}
+    params = translate_reasoning(rest, family, model) if rest else {}
+    if knob.get("summary") is not None:
+        params["reasoning_summary"] = knob["summary"]
+    return params
+
+
+def responses_payload(
+    messages: Sequence[BaseMessage],
+    params: JSONObject,
+    *,
+    stop: list[str] | str | None,
+    stream: bool,
+    video_fps: float | None = None,
+) -> JSONObject:
+    """The `/responses` request body for `messages`, from chat-style request parameters.
+
+    `video_fps` is the model's default frame rate for videos that set none, as on the chat route.
+
+    Raises:
+        ValueError: a message or content block cannot be expressed, or `response_format` is unknown.
+        TypeError: `response_format` is not a dict.
+    """
+    payload = dict(params)
+    _drop_chat_only(payload, stop)
+    _map_token_limit(payload)
+    _map_reasoning(payload)
+    _map_text_format(payload)
+    _map_tools(payload)
+    instructions, items = convert_input(
+        messages, replay=_replay_rule(payload), instructions=_takes_instructions(payload), video_fps=video_fps
+    )
+    if instructions is not None:
+        payload["instructions"] = instructions
+    payload["input"] = items
+    if stream:
+        payload["stream"] = True
+    else:
+        payload.pop("stream", None)
+    return payload
+
+
+def _drop_chat_only(payload: JSONObject, stop: list[str] | str | None) -> None:
+    dropped = [key for key in ("stop", "seed") if payload.get(key) is not None]
+    if stop:
+        dropped.append("stop")
+    if (payload.get("n") or 1) > 1:
+        dropped.append("n")
+    for key in _CHAT_ONLY_PARAMS:
+        payload.pop(key, None)
+    if dropped:
+        logger.warning("The Responses API has no %s; the setting was not sent.", ", ".join(sorted(set(dropped))))
+
+
+def _map_token_limit(payload: JSONObject) -> None:
+    # max_completion_tokens already counts reasoning, as max_output_tokens does, so it is preferred.
+    completion_limit = payload.pop("max_completion_tokens", None)
+    token_limit = payload.pop("max_tokens", None)
+    limit = completion_limit if completion_limit is not None else token_limit
+    if limit is not None:
+        payload.setdefault("max_output_tokens", limit)
+
+
+def _map_reasoning(payload: JSONObject) -> None:
+    effort = payload.pop("reasoning_effort", None)
+    summary = payload.pop("reasoning_summary", None)
+    reasoning = dict(payload.get("reasoning") or {})
+    if effort is not None:
+        reasoning.setdefault("effort", effort)
+    if summary is not None:
+        reasoning.setdefault("summary", summary)
+    if reasoning:
+        payload["reasoning"] = reasoning
+
+
+def _map_text_format(payload: JSONObject) -> None:
+    response_format = payload.pop("response_format", None)
+    if response_format is None:
+        return
+    if not isinstance(response_format, dict):
+        msg = f"response_format must be a dict on the Responses route, got {type(response_format).__name__}."
+        raise TypeError(msg)
+    payload["text"] = {**(payload.get("text") or {}), "format": text_format(response_format)}
+
+
+def text_format(response_format: JSONObject) -> JSONObject:
+    """A chat `response_format` as a Responses `text.format` (flat json_schema: name, schema, strict).
+
+    Raises:
+        ValueError: the format type is unknown.
+    """
+    kind = response_format.get("type")
+    if kind in {"text", "json_object"}:
+        return {"type": kind}
+    if kind != "json_schema":
+        msg = f"Unsupported response_format type {kind!r}; use 'json_schema', 'json_object' or 'text'."
+        raise ValueError(msg)
+    if "schema" in response_format:  # already in the Responses shape
+        return dict(response_format)
+    spec = response_format.get("json_schema") or {}
+    fmt: JSONObject = {"type": "json_schema", "name": spec.get("name", "output"), "schema": spec.get("schema", {})}
+    fmt.update({key: spec[key] for key in ("description", "strict") if key in spec})
+    return fmt
+
+
+def _map_tools(payload: JSONObject) -> None:
+    if isinstance(payload.get("tools"), list):
+        payload["tools"] = [_flat_tool(tool) for tool in payload["tools"]]
+    choice = payload.get("tool_choice")
+    if isinstance(choice, dict) and isinstance(choice.get("function"), dict):
+        payload["tool_choice"] = {"type": "function", "name": choice["function"].get("name")}
+
+
+def _flat_tool(tool: Any) -> Any:
+    if not (isinstance(tool, dict) and tool.get("type") == "function" and isinstance(tool.get("function"), dict)):
+        return tool  # already flat, or a built-in tool such as web_search
+    # A missing `strict` means strict mode on the Responses API but not on chat: keep chat's meaning.
+    return {"type": "function", "strict": False, **tool["function"]}
+
+
+def _takes_instructions(payload: JSONObject) -> bool:
+    # Ark refuses `instructions` together with context caching; the caller's own instructions stay theirs.
+    caching = payload.get("caching")
+    return "instructions" not in payload and not (isinstance(caching, dict) and caching.get("type") == "enabled")
+
+
+def _replay_rule(payload: JSONObject) -> ReplayRule:
+    store = payload.get("store")
+    if store is True:
+        return "all"
+    return "encrypted" if store is False and "reasoning.encrypted_content" in (payload.get("include") or []) else ""
+
+
+def convert_input(
+    messages: Sequence[BaseMessage],
+    *,
+    replay: ReplayRule = "",
+    instructions: bool = True,
+    video_fps: float | None = None,
+) -> tuple[str | None, list[JSONObject]]:
+    """Convert a conversation to `(instructions, input items)`.
+
+    A single leading system message becomes `instructions`; other system messages stay in place as
+    `system` items. `replay` is "all", "encrypted" or "" (which stored reasoning items go back).
+
+    Raises:
+        ValueError: the conversation is empty, or a message cannot be expressed.
+    """
+    if not messages:
+        msg = "Cannot call the model with an empty list of messages."
+        raise ValueError(msg)
+    system_count = sum(isinstance(message, SystemMessage) for message in messages)
+    lead = instructions and system_count == 1 and isinstance(messages[0], SystemMessage)
+    items: list[JSONObject] = []
+    for position, message in enumerate(messages[1:] if lead else messages, start=int(lead)):
+        try:
+            items.extend(_message_items(message, replay, video_fps))
+        except ValueError as error:  # noqa: PERF203 - the error must name the message
+            msg = f"Message {position} ({message.type}): {error}"
+            raise ValueError(msg) from error
+    return (text_of(messages[0].content) if lead else None), items
+
+
+def _message_items(message: BaseMessage, replay: ReplayRule, video_fps: float | None) -> list[JSONObject]:
+    if isinstance(message, AIMessage):
+        return _assistant_items(message, replay)
+    if isinstance(message, SystemMessage):
+        return [{"role": "system", "content": text_of(message.content)}]
+    if isinstance(message, ToolMessage):
+        return [{"type": "function_call_output", "call_id": message.tool_call_id, "output": _tool_output(message)}]
+    if isinstance(message, ChatMessage) and message.role == "assistant":
+        return [_assistant_text(text_of(message.content))]
+    if isinstance(message, ChatMessage) and message.role != "user":
+        return [{"role": message.role, "content": format_input_content(message.content, video_fps=video_fps)}]
+    if message.type not in {"human", "chat"}:
+        msg = f"Unsupported message type {type(message).__name__}."
+        raise TypeError(msg)
+    return [{"role": "user", "content": format_input_content(message.content, video_fps=video_fps)}]
+
+
+def _tool_output(message: ToolMessage) -> str:
+    content = message.content
+    if isinstance(content, str):
+        return content
+    if all(isinstance(block, str) or (isinstance(block, dict) and block.get("type") == "text") for block in content):
+        return text_of(content)
+    return json.dumps(list(content), ensure_ascii=False)
+
+
+def _assistant_items(message: AIMessage, replay: ReplayRule) -> list[JSONObject]:
+    items: list[JSONObject] = []
+    if replay:
+        items.extend(
+            replayable_reasoning_item(item)
+            for item in message.additional_kwargs.get(REASONING_ITEMS_KEY) or []
+            if isinstance(item, dict) and (replay == "all" or item.get("encrypted_content"))
+        )
+    if text := text_of(message.content):
+        items.append(_assistant_text(text))
+    items.extend(
+        {"type": "function_call", "call_id": call["id"], "name": call["name"], "arguments": json.dumps(call["args"])}
+        for call in message.tool_calls
+    )
+    items.extend(
+        {"type": "function_call", "call_id": call.get("id"), "name": call.get("name"), "arguments": call.get("args")}
+        for call in message.invalid_tool_calls
+    )
+    return items
+
+
+def _assistant_text(text: str) -> JSONObject:
+    # Earlier answers go back as output_text: OpenAI rejects input_text in an assistant turn.
+    return {"role": "assistant", "content": [{"type": "output_text", "text": text}]}
+
+
+def replayable_reasoning_item(item: JSONObject) -> JSONObject:
+    """The fields of a reasoning output item worth keeping for a later turn."""
+    return {key: item[key] for key in _REPLAYED_REASONING_KEYS if key in item}
+
+
+def reasoning_texts(item: JSONObject) -> list[str]:
+    """A reasoning item's texts: summary parts (OpenAI, Ark's full thinking), then reasoning_text content."""
+    parts = [*(item.get("summary") or []), *(item.get("content") or [])]
+    return [str(part["text"]) for part in parts if isinstance(part, dict) and part.get("text")]
+
+
+def function_call_as_chat(item: JSONObject) -> JSONObject:
+    """A `function_call` output item in the chat `tool_calls[]` shape (call_id becomes the tool call id)."""
+    return {
+        "id": item.get("call_id") or item.get("id"),
+        "type": "function",
+        "function": {"name": item.get("name"), "arguments": item.get("arguments") or ""},
+    }
+
+
+def finish_reason(response: JSONObject, *, tool_calls: bool) -> str:
+    """Chat's finish reason for a response: stop, tool_calls, length (max_output_tokens), content_filter."""
+    if response.get("status") == "incomplete":
+        reason = str((response.get("incomplete_details") or {}).get("reason") or "incomplete")
+        return _INCOMPLETE_FINISH_REASONS.get(reason, reason)
+    return "tool_calls" if tool_calls else "stop"
+
+
+def responses_metadata(response: JSONObject, reason: str) -> JSONObject:
+    """`response_metadata` of a Responses answer: model, provider, finish reason, id, status."""
+    metadata = response_metadata(response, reason)
+    for key in ("status", "incomplete_details"):
+        if response.get(key) is not None:
+            metadata[key] = response[key]
+    if reason in TRUNCATING_FINISH_REASONS:
+        logger.warning(
+            "The answer from %s stopped early: finish_reason=%r (raise max_output_tokens, or check the filter).",
+            response.get("model"),
+            reason,
+        )
+    return metadata
+
+
+def output_message(response: JSONObject) -> AIMessage:
+    """The answer in a response's `output` items, without metadata."""
+    text: list[str] = []
+    refusal: list[str] = []
+    reasoning: list[str] = []
+    reasoning_items: list[JSONObject] = []
+    raw_calls: list[JSONObject] = []
+    for item in response.get("output") or []:
+        kind = item.get("type") if isinstance(item, dict) else None
+        if kind == "message":
+            text += [str(part.get("text") or "") for part in item.get("content") or [] if _is_part(part, "output_text")]
+            refusal += [
+                str(part.get("refusal") or "") for part in item.get("content") or [] if _is_part(part, "refusal")
+            ]
+        elif kind == "reasoning":
+            reasoning += reasoning_texts(item)
+            reasoning_items.append(replayable_reasoning_item(item))
+        elif kind == "function_call":
+            raw_calls.append(function_call_as_chat(item))
+    additional_kwargs: JSONObject = {}
+    if reasoning:
+        additional_kwargs["reasoning_content"] = _REASONING_SEPARATOR.join(reasoning)
+    if reasoning_items:
+        additional_kwargs[REASONING_ITEMS_KEY] = reasoning_items
+    if "".join(refusal):
+        additional_kwargs["refusal"] = "".join(refusal)
+    tool_calls, invalid_tool_calls = parse_raw_tool_calls(raw_calls)
+    return AIMessage(
+        content="".join(text),
+        additional_kwargs=additional_kwargs,
+        tool_calls=tool_calls,
+        invalid_tool_calls=invalid_tool_calls,
+    )
+
+
+def _is_part(part: Any, kind: str) -> bool:
+    return isinstance(part, dict) and part.get("type") == kind
+
+
+def create_responses_result(body: JSONObject) -> ChatResult:
+    """Convert a non-stream Responses body to a `ChatResult`.
+
+    The response id goes to `response_metadata["id"]` only, as on the chat route (relays may repeat ids,
+    and LangGraph's message reducer would then replace an earlier turn).
+
+    Raises:
+        StreamError: the body reports a failed response or an error.
+    """
+    if body.get("error") or body.get("status") == "failed":
+        raise stream_error_from_payload(body, prefix="The gateway answered with an error")
+    message = output_message(body)
+    reason = finish_reason(body, tool_calls=bool(message.tool_calls or message.invalid_tool_calls))
+    message.response_metadata = responses_metadata(body, reason)
+    usage = body.get("usage")
+    message.usage_metadata = create_usage_metadata(usage) if isinstance(usage, dict) else None
+    generation = ChatGeneration(message=message, generation_info={"finish_reason": reason})
+    llm_output = {"token_usage": usage, "model_name": body.get("model"), "id": body.get("id")}
+    return ChatResult(generations=[generation], llm_output=llm_output)

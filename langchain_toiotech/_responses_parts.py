@@ -1,0 +1,221 @@
+"""User content blocks (LangChain v1, legacy v0, chat-native, Responses-native) → Responses `input` parts.
+
+Text becomes `input_text`; `image` / `image_url` become `input_image` (`image_url` or `file_id`, `detail`);
+`video` / `video_url` become Ark's `input_video` (`video_url` or `file_id`, `fps`); `file` becomes
+`input_file` (`file_id`, `file_url`, or `file_data` with `filename`); `input_*` parts pass once checked.
+Sources are read and checked by the chat route's own helpers, so a block is accepted or refused the same way
+on both routes and only the wire shape differs. Audio has no Responses part: it fails with the block's index
+instead of being dropped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, Final
+
+from langchain_core.messages import AIMessage, BaseMessage
+
+from langchain_toiotech._content_blocks import (  # the chat route's readers, so both routes accept the same blocks
+    ContentBlockError,
+    _inline,
+    _option,
+    _source,
+    needs_responses_route,
+)
+from langchain_toiotech._media import BlockProblem, MediaKind, check_fps, check_media_url, default_filename
+
+Part = dict[str, Any]
+
+
+def format_input_content(content: str | Sequence[Any], *, video_fps: float | None = None) -> list[Part]:
+    """Format a user message's content as Responses input parts.
+
+    Args:
+        content: The message content: a string, or a list of strings and content blocks.
+        video_fps: The model's default frame rate for videos that do not set one (as on the chat route).
+
+    Raises:
+        ContentBlockError: a block is malformed or has no Responses form; the message names its index.
+    """
+    if isinstance(content, str):
+        return [{"type": "input_text", "text": content}]
+    parts = [format_input_part(block, index) for index, block in enumerate(content)]
+    if video_fps is not None:
+        for part in parts:
+            if part["type"] == "input_video" and part.get("fps") is None:
+                part["fps"] = check_fps(video_fps)
+    return parts
+
+
+def format_input_part(block: Any, index: int) -> Part:
+    """Format one content block as a Responses input part.
+
+    Raises:
+        ContentBlockError: the block is malformed; the message names `index` and the problem.
+    """
+    if isinstance(block, str):
+        return {"type": "input_text", "text": block}
+    if not isinstance(block, dict):
+        msg = f"Content block {index}: expected a dict or a string, got {type(block).__name__}"
+        raise ContentBlockError(msg)
+    try:
+        return _format(block)
+    except BlockProblem as problem:
+        msg = f"Content block {index} ({block.get('type')!r}): {problem}"
+        raise ContentBlockError(msg) from None
+
+
+def _format(block: dict[str, Any]) -> Part:
+    kind = block.get("type")
+    formatter = _FORMATTERS.get(kind) if isinstance(kind, str) else None
+    if formatter is None:
+        what = "the block has no 'type'" if kind is None else f"{kind!r} blocks have no Responses API form"
+        raise BlockProblem(what)
+    return formatter(block)
+
+
+def _text(block: dict[str, Any]) -> Part:
+    if not isinstance(block.get("text"), str):
+        msg = "a text block needs a string 'text'"
+        raise BlockProblem(msg)
+    return {"type": "input_text", "text": block["text"]}
+
+
+def _native(block: dict[str, Any]) -> Part:
+    if block["type"] == "input_video" and block.get("fps") is not None:
+        check_fps(block["fps"])
+    return dict(block)
+
+
+def _media(block: dict[str, Any], kind: MediaKind, url_key: str) -> Part:
+    """`{url_key: http(s) or data: URL}` or `{"file_id": id}` for a v1/v0 data block."""
+    source = _source(block)
+    if source.kind == "file_id":
+        return {"file_id": source.value}
+    if source.kind == "url" and not source.value.startswith("data:"):
+        return {url_key: check_media_url(source.value, kind)}
+    mime_type, data = _inline(source, kind)
+    return {url_key: f"data:{mime_type};base64,{data}"}
+
+
+def _image(block: dict[str, Any]) -> Part:
+    part: Part = {"type": "input_image", **_media(block, "image", "image_url")}
+    if (detail := _option(block, "detail")) is not None:
+        part["detail"] = detail
+    return part
+
+
+def _native_image_url(block: dict[str, Any]) -> Part:
+    value = block.get("image_url")
+    url = value.get("url") if isinstance(value, dict) else value
+    if not isinstance(url, str) or not url:
+        msg = "an 'image_url' part needs 'image_url.url' (or 'image_url' as a URL string)"
+        raise BlockProblem(msg)
+    part: Part = {"type": "input_image", "image_url": check_media_url(url, "image")}
+    if isinstance(value, dict) and value.get("detail") is not None:
+        part["detail"] = value["detail"]
+    return part
+
+
+def _video(block: dict[str, Any]) -> Part:
+    if "video" in block and "source_type" not in block:
+        msg = "a frame-list video (Qwen) has no Responses API form; send it on the chat route"
+        raise BlockProblem(msg)
+    part: Part = {"type": "input_video", **_media(block, "video", "video_url")}
+    if (fps := _option(block, "fps")) is not None:
+        part["fps"] = check_fps(fps)
+    return part
+
+
+def _native_video_url(block: dict[str, Any]) -> Part:
+    value = block.get("video_url")
+    url = value.get("url") if isinstance(value, dict) else value
+    if not isinstance(url, str) or not url:
+        msg = "a 'video_url' part needs 'video_url.url'"
+        raise BlockProblem(msg)
+    part: Part = {"type": "input_video", "video_url": check_media_url(url, "video")}
+    if isinstance(value, dict) and value.get("fps") is not None:
+        part["fps"] = check_fps(value["fps"])
+    return part
+
+
+def _file(block: dict[str, Any]) -> Part:
+    if "file" in block and "source_type" not in block:
+        return _native_file(block)
+    source = _source(block)
+    if source.kind == "file_id":
+        return {"type": "input_file", "file_id": source.value}
+    if source.kind == "url" and not source.value.startswith("data:"):
+        return {"type": "input_file", "file_url": check_media_url(source.value, "file")}
+    filename = _option(block, "filename")
+    mime_type, data = _inline(source, "file", filename)
+    return {
+        "type": "input_file",
+        "filename": filename or default_filename(mime_type),
+        "file_data": f"data:{mime_type};base64,{data}",
+    }
+
+
+def _native_file(block: dict[str, Any]) -> Part:
+    """Chat's `{"type": "file", "file": {"file_id"} | {"filename", "file_data"}}`, flattened."""
+    value = block["file"]
+    if not isinstance(value, dict) or not (value.get("file_id") or value.get("file_data")):
+        msg = "a native 'file' part needs 'file.file_id' or 'file.file_data'"
+        raise BlockProblem(msg)
+    return {"type": "input_file", **value}
+
+
+def _plain_text(block: dict[str, Any]) -> Part:
+    return _text(block) if isinstance(block.get("text"), str) else _file(block)
+
+
+def _non_standard(block: dict[str, Any]) -> Part:
+    value = block.get("value")
+    if not isinstance(value, dict) or value.get("type") == "non_standard":
+        msg = "a 'non_standard' block needs a provider part with a 'type' in 'value'"
+        raise BlockProblem(msg)
+    return _format(value)
+
+
+_FORMATTERS: Final[dict[str, Callable[[dict[str, Any]], Part]]] = {
+    "text": _text,
+    "text-plain": _plain_text,
+    "input_text": _text,
+    "input_image": _native,
+    "input_video": _native,
+    "input_file": _native,
+    "image": _image,
+    "image_url": _native_image_url,
+    "video": _video,
+    "video_url": _native_video_url,
+    "file": _file,
+    "non_standard": _non_standard,
+}
+
+
+def _user_contents(messages: Sequence[BaseMessage]) -> list[list[Any]]:
+    return [
+        message.content
+        for message in messages
+        if not isinstance(message, AIMessage) and not isinstance(message.content, str)
+    ]
+
+
+def _file_by_id(block: Any) -> bool:
+    return (
+        isinstance(block, dict)
+        and block.get("type") == "file"
+        and bool(block.get("file_id") or block.get("source_type") == "id")
+    )
+
+
+def needs_responses_api(messages: Sequence[BaseMessage]) -> bool:
+    """Whether some block can only travel on the Responses route (an uploaded image or video, a native part)."""
+    return any(needs_responses_route(content) for content in _user_contents(messages))
+
+
+def references_uploaded_files(messages: Sequence[BaseMessage]) -> bool:
+    """Whether some block refers to an uploaded file by id (image, video or file) or is a Responses part."""
+    return needs_responses_api(messages) or any(
+        _file_by_id(block) for content in _user_contents(messages) for block in content
+    )
