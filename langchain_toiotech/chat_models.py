@@ -52,6 +52,7 @@ from langchain_toiotech._settings import (
     check_api_key,
     check_base_url,
     check_max_retries,
+    mask_api_key,
     transport_settings,
 )
 from langchain_toiotech._streaming import (
@@ -68,6 +69,7 @@ from langchain_toiotech._structured import (
     format_tools,
     structured_output_runnable,
 )
+from langchain_toiotech._token_estimate import estimate_message_tokens, estimate_tokens
 from langchain_toiotech._version import __version__
 
 logger = logging.getLogger("langchain_toiotech")
@@ -184,6 +186,11 @@ class ChatToiotech(BaseChatModel):
     http_async_client: httpx.AsyncClient | None = Field(default=None, exclude=True)
     """Your own `httpx.AsyncClient`; by default a pooled client per event loop is used."""
 
+    def __init__(self, **kwargs: Any) -> None:
+        """Create the model; see the class docstring for the arguments."""
+        # The key is wrapped before pydantic sees it: a validation error prints the constructor's input.
+        super().__init__(**mask_api_key(kwargs))
+
     @model_validator(mode="before")
     @classmethod
     def _build_extra(cls, values: dict[str, Any]) -> Any:
@@ -204,7 +211,7 @@ class ChatToiotech(BaseChatModel):
     def _validate_settings(self) -> Self:
         check_api_key(self.api_key)
         # Serializable.__init__ and pydantic's BaseModel.__init__ sit between the user's call and here.
-        check_base_url(self.base_url, stacklevel=4)
+        check_base_url(self.base_url, stacklevel=5)
         check_max_retries(self.max_retries)
         if self.reasoning is not None:
             translate_reasoning(self.reasoning, model_family(self.model), self.model)  # fail at construction
@@ -244,6 +251,23 @@ class ChatToiotech(BaseChatModel):
             **self._default_params,
             **self.model_kwargs,
         }
+
+    def get_num_tokens(self, text: str) -> int:
+        """Estimate the tokens in `text` offline (about 4 characters a token; CJK one per character).
+
+        The gateway's models use many tokenizers, so this is an estimate for budgeting (`trim_messages`,
+        context checks); exact counts come back in `usage_metadata`. Set `custom_get_token_ids` to use a
+        real tokenizer instead.
+        """
+        if self.custom_get_token_ids is not None:
+            return len(self.custom_get_token_ids(text))
+        return estimate_tokens(text)
+
+    def get_num_tokens_from_messages(self, messages: list[BaseMessage], tools: Sequence[Any] | None = None) -> int:
+        """Estimate the prompt tokens of `messages` (and tool schemas); see `get_num_tokens`."""
+        if self.custom_get_token_ids is not None:
+            return super().get_num_tokens_from_messages(messages, tools)
+        return estimate_message_tokens(messages, tools)
 
     def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
         params = super()._get_ls_params(stop=stop, **kwargs)
