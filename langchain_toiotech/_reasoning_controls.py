@@ -25,6 +25,7 @@ from collections.abc import Callable
 from typing import Any, Final, NoReturn, TypedDict, cast
 
 EFFORTS: Final = ("minimal", "low", "medium", "high")
+SUMMARIES: Final = ("auto", "concise", "detailed")
 CLAUDE_BUDGETS: Final = {"minimal": 1024, "low": 1024, "medium": 4096, "high": 16384}
 CLAUDE_DEFAULT_BUDGET: Final = 4096
 
@@ -35,6 +36,7 @@ class ReasoningKnob(TypedDict, total=False):
     effort: str
     budget_tokens: int
     enabled: bool
+    summary: str
 
 
 def _reject(family: str, model: str, what: str, hint: str) -> NoReturn:
@@ -48,9 +50,12 @@ def validate_knob(knob: dict[str, Any]) -> ReasoningKnob:
     Raises:
         ValueError: an unknown key, an unknown effort, a non-positive budget, or a non-bool `enabled`.
     """
-    unknown = set(knob) - {"effort", "budget_tokens", "enabled"}
+    unknown = set(knob) - {"effort", "budget_tokens", "enabled", "summary"}
     if unknown:
-        msg = f"Unknown reasoning keys {sorted(unknown)}; use 'effort', 'budget_tokens' and 'enabled'."
+        msg = f"Unknown reasoning keys {sorted(unknown)}; use 'effort', 'budget_tokens', 'enabled' and 'summary'."
+        raise ValueError(msg)
+    if "summary" in knob and knob["summary"] not in SUMMARIES:
+        msg = f"reasoning summary {knob['summary']!r} is not one of {', '.join(SUMMARIES)}."
         raise ValueError(msg)
     if "effort" in knob and knob["effort"] not in EFFORTS:
         msg = f"reasoning effort {knob['effort']!r} is not one of {', '.join(EFFORTS)}."
@@ -202,4 +207,20 @@ def translate_reasoning(knob: dict[str, Any], family: str, model: str) -> dict[s
         ValueError: the knob is malformed or the family cannot express it.
     """
     checked = validate_knob(knob)
+    if "summary" in checked:
+        msg = (
+            "reasoning summary is a Responses API setting: chat completions return no summaries. "
+            "Set use_responses_api=True, or drop 'summary'."
+        )
+        raise ValueError(msg)
     return _TRANSLATORS.get(family, _unknown)(checked, model)
+
+
+def check_knob(knob: dict[str, Any], family: str, model: str) -> None:
+    """Validate a knob before the route is known: every key but `summary` must suit the family.
+
+    Raises:
+        ValueError: the knob is malformed or the family cannot express it.
+    """
+    validate_knob(knob)
+    translate_reasoning({key: value for key, value in knob.items() if key != "summary"}, family, model)

@@ -38,7 +38,7 @@ from langchain_toiotech._content_blocks import check_fps
 from langchain_toiotech._convert import convert_messages, create_chat_result
 from langchain_toiotech._pass_back import PassBackMode, apply_pass_back
 from langchain_toiotech._profiles import model_family, model_profile
-from langchain_toiotech._reasoning_controls import translate_reasoning
+from langchain_toiotech._reasoning_controls import check_knob, translate_reasoning
 from langchain_toiotech._responses import (
     create_responses_result,
     reasoning_params,
@@ -91,39 +91,104 @@ class ChatToiotech(BaseChatModel):
         export TOIOTECH_API_KEY="sk-..."
         ```
 
-    Key init args (completion params):
-        model: Model name, e.g. `"deepseek-reasoner"`, `"doubao-seed-1-8"`, `"gpt-4o-mini"`.
+    Key init args — completion params:
+        model: Model name as the gateway knows it (`"deepseek-reasoner"`, `"doubao-seed-1-8"`, ...).
         temperature, max_tokens, max_completion_tokens, top_p, stop, n, seed: as in OpenAI's API.
-        reasoning_effort: `"minimal" | "low" | "medium" | "high"` where the model supports it.
-        extra_body: Extra top-level JSON fields, e.g. `{"thinking": {"type": "enabled"}}`.
+        reasoning: The unified knob `{"effort", "budget_tokens", "enabled"}`, translated per family.
+        reasoning_effort, extra_body, model_kwargs: raw vendor fields, sent as given.
+        video_fps: Default frame rate for video blocks that set none (0.2 to 5).
 
-    Key init args (client params):
-        api_key: Defaults to `TOIOTECH_API_KEY`. base_url: defaults to `TOIOTECH_BASE_URL`, then
-        `https://api.toiotech.com/v1`. timeout, max_retries (2), default_headers, http_client,
-        http_async_client.
+    Key init args — client params:
+        api_key: Defaults to `TOIOTECH_API_KEY`. base_url: `TOIOTECH_BASE_URL`, else
+        `https://api.toiotech.com/v1`. timeout, stream_chunk_timeout, max_retries (2),
+        default_headers, http_client, http_async_client, use_responses_api (None: automatic).
 
-    Instantiate and invoke (here against the bundled offline emulator):
+    Instantiate:
         ```python
         from langchain_toiotech import ChatToiotech
-        from langchain_toiotech.testing import GatewayEmulator
 
-        with GatewayEmulator() as gateway:
-            model = ChatToiotech(model="deepseek-reasoner", base_url=gateway.base_url, api_key="sk-demo")
-            message = model.invoke("Hello")
-            print(message.content)
-            print(message.additional_kwargs["reasoning_content"])
-            print(message.usage_metadata)
+        model = ChatToiotech(model="deepseek-reasoner")
+        ```
 
-            full = None
-            for chunk in model.stream("Hello"):
-                full = chunk if full is None else full + chunk
-            print(full.usage_metadata["total_tokens"])
+    Invoke:
+        ```python
+        message = model.invoke("Why is the sky blue? One sentence.")
+        print(message.content)
+        print(message.additional_kwargs["reasoning_content"])
+        ```
+
+    Stream:
+        ```python
+        full = None
+        for chunk in model.stream("Why is the sky blue?"):
+            print(chunk.content, end="")
+            full = chunk if full is None else full + chunk
+        print(full.additional_kwargs["reasoning_content"])
+        ```
+
+    Async:
+        ```python
+        import asyncio
+
+
+        async def main() -> None:
+            message = await model.ainvoke("Hello")
+            async for chunk in model.astream("Hello"):
+                print(chunk.content, end="")
+            print(await model.abatch(["Hi", "Hey"]))
+
+
+        asyncio.run(main())
+        ```
+
+    Image and video input:
+        ```python
+        from langchain_core.messages import HumanMessage
+
+        vision = ChatToiotech(model="doubao-seed-1-8")
+        question = HumanMessage(
+            [
+                {"type": "text", "text": "What happens in this clip?"},
+                {"type": "video", "url": "https://example.com/clip.mp4", "fps": 2},
+                {"type": "image", "url": "https://example.com/frame.png"},
+            ]
+        )
+        print(vision.invoke([question]).content)
+        ```
+
+    Reasoning controls (one knob for every vendor; see `_reasoning_controls` for the table):
+        ```python
+        claude = ChatToiotech(model="claude-sonnet-4-5", reasoning={"budget_tokens": 2048})
+        qwen_fast = ChatToiotech(model="qwen3-max", reasoning={"enabled": False})
+        print(claude.invoke("Is 97 prime?").additional_kwargs.get("reasoning_content"))
+        ```
+
+    Tools and structured output:
+        ```python
+        from pydantic import BaseModel
+
+
+        class GetWeather(BaseModel):
+            city: str  # the class docstring, when present, becomes the tool's description
+
+
+        tool_call = model.bind_tools([GetWeather]).invoke("Call GetWeather for Rome").tool_calls
+        forecast = model.with_structured_output(GetWeather).invoke("Weather in Rome?")
+        ```
+
+    Token usage (`stream_usage=True` by default puts it on exactly one streamed chunk):
+        ```python
+        print(model.invoke("Hello").usage_metadata)
+        # {'input_tokens': ..., 'output_tokens': ..., 'total_tokens': ...,
+        #  'input_token_details': {'cache_read': ...}, 'output_token_details': {'reasoning': ...}}
         ```
 
     Response metadata:
         `model_name`, `finish_reason`, `id`, `system_fingerprint` (when sent) and
         `model_provider="toiotech"`. A `finish_reason` of `length` or `content_filter` is also logged as a
-        warning, so a truncated answer is never silent.
+        warning, so a truncated answer is never silent. Models the gateway serves only on `/responses`
+        (gpt-5.1-codex, gpt-5.2-pro) and messages referencing uploaded files by `file_id` take the
+        Responses route automatically.
     """
 
     model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True)
@@ -214,7 +279,7 @@ class ChatToiotech(BaseChatModel):
         check_base_url(self.base_url, stacklevel=5)
         check_max_retries(self.max_retries)
         if self.reasoning is not None:
-            translate_reasoning(self.reasoning, model_family(self.model), self.model)  # fail at construction
+            check_knob(self.reasoning, model_family(self.model), self.model)  # fail at construction
         self._add_version("langchain-toiotech", __version__)
         return self
 

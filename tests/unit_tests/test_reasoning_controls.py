@@ -386,3 +386,28 @@ async def test_create_agent_tool_loop_with_a_thinking_model() -> None:
     final_request = gateway.bodies[-1]["messages"]
     echoed = [m.get("reasoning_content") for m in final_request if m["role"] == "assistant"]
     assert echoed == ["Round 0: I need the weather.", "Round 1: I need the weather."]
+
+
+def test_summary_is_a_responses_setting() -> None:
+    gateway = Gateway([completion({"content": "ok"})])
+    # Accepted at construction: the route is decided per call.
+    model = gateway.model(model="gpt-5.2", reasoning={"effort": "low", "summary": "auto"})
+    with pytest.raises(ValueError, match="Responses API setting"):
+        model.invoke("hi")  # the chat route cannot express it
+    assert gateway.bodies == []
+    with pytest.raises(ValueError, match="summary 'verbose' is not one of"):
+        gateway.model(model="gpt-5.2", reasoning={"summary": "verbose"})
+
+
+def test_summary_reaches_the_responses_route_from_the_constructor() -> None:
+    reply = {
+        "id": "resp_1",
+        "object": "response",
+        "status": "completed",
+        "model": "gpt-5.1-codex",
+        "output": [{"type": "message", "role": "assistant", "content": [{"type": "output_text", "text": "ok"}]}],
+        "usage": {"input_tokens": 3, "output_tokens": 1, "total_tokens": 4},
+    }
+    gateway = Gateway([reply])
+    gateway.model(model="gpt-5.1-codex", reasoning={"effort": "low", "summary": "auto"}).invoke("hi")
+    assert gateway.bodies[0]["reasoning"] == {"effort": "low", "summary": "auto"}
