@@ -1,0 +1,318 @@
+"""`ToiotechFiles`: upload, inspect, wait for and delete files on the gateway's Files API (Ark or OpenAI shape)."""
+
+from __future__ import annotations
+
+import asyncio
+import builtins
+import time
+from datetime import datetime, timedelta
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Final
+
+import httpx
+from langchain_core.utils import from_env, secret_from_env
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from typing_extensions import Self
+
+from langchain_toiotech._client import (
+    DEFAULT_BASE_URL,
+    DEFAULT_MAX_RETRIES,
+    AsyncTransport,
+    Transport,
+    TransportSettings,
+)
+from langchain_toiotech._file_objects import (
+    DEFAULT_WAIT_TIMEOUT,
+    FileObject,
+    PollSchedule,
+    parse_file_list,
+    parse_file_object,
+    prepare_upload,
+)
+from langchain_toiotech._settings import (
+    API_KEY_ENV,
+    BASE_URL_ENV,
+    check_api_key,
+    check_base_url,
+    check_max_retries,
+    transport_settings,
+)
+
+__all__ = ["FileObject", "ToiotechFiles"]
+
+_FILES_PATH: Final = "/files"
+
+
+def _sleep(seconds: float) -> None:
+    # Module-level so tests can skip the polling pauses without touching time.sleep for everyone.
+    time.sleep(seconds)
+
+
+async def _asleep(seconds: float) -> None:
+    await asyncio.sleep(seconds)
+
+
+class ToiotechFiles(BaseModel):
+    """Client of the gateway's Files API: upload a local file once, then reference it by `file_id`.
+
+    Works with both shapes a gateway may expose: Volcengine Ark's (`processing` → `active` | `failed`,
+    `preprocess_configs[video][fps]`, `expire_at`) and OpenAI's (`uploaded` / `processed` / `error`, or no status
+    at all as DeepSeek, which means usable at once). A gateway built on stock new-api has no Files API and
+    answers 501 (`NotFoundError`); `ToiotechFileLoader` then falls back to inline data.
+
+    Uploads stream the file from disk (memory use does not grow with its size) and are retried like every
+    other call, each attempt re-reading the file from its first byte. Bad input fails before any request:
+    a missing path (`FileNotFoundError`), a directory (`IsADirectoryError`), an empty file or one over 512 MiB,
+    `fps` for a non-video or outside 0.2-5, `expire_at` not 1 to 30 days ahead (`ValueError`).
+
+    Every method has an async twin with an `a` prefix: `aupload`, `aretrieve`, `await_until_active`,
+    `adelete`, `alist` (so the twin of `wait_until_active` reads "await until active").
+
+    Setup:
+        ```bash
+        pip install langchain-toiotech
+        export TOIOTECH_API_KEY="sk-..."
+        ```
+
+    Upload, wait, use, delete:
+        ```python
+        from langchain_core.messages import HumanMessage
+        from langchain_toiotech import ChatToiotech, ToiotechFiles
+
+        files = ToiotechFiles()
+        uploaded = files.upload("clip.mp4", fps=0.5)  # Ark samples the video at 0.5 frames per second
+        ready = files.wait_until_active(uploaded.id, timeout=300)
+        model = ChatToiotech(model="doubao-seed-1-6-251015")
+        answer = model.invoke(
+            [HumanMessage([{"type": "video", "file_id": ready.id}, {"type": "text", "text": "What happens?"}])]
+        )
+        files.delete(ready.id)
+        ```
+
+    Key init args (client params):
+        api_key: Defaults to `TOIOTECH_API_KEY`. base_url: defaults to `TOIOTECH_BASE_URL`, then
+        `https://api.toiotech.com/v1`. files_base_url: where `/files` lives when not under `base_url`
+        (e.g. `https://ark.cn-beijing.volces.com/api/v3`). timeout, max_retries (2), default_headers,
+        http_client, http_async_client.
+    """
+
+    model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True)
+
+    api_key: SecretStr | None = Field(default_factory=secret_from_env(API_KEY_ENV, default=None))
+    """Gateway API key; read from `TOIOTECH_API_KEY` when not given."""
+    base_url: str = Field(default_factory=from_env(BASE_URL_ENV, default=DEFAULT_BASE_URL))
+    """Gateway base URL; read from `TOIOTECH_BASE_URL` when not given."""
+    files_base_url: str | None = None
+    """Base URL of the Files API (`<files_base_url>/files`); None uses `base_url`."""
+    timeout: float | httpx.Timeout | None = Field(default=None, alias="request_timeout")
+    """Request timeout in seconds (default: 600 s, connect 10 s); an upload must finish within it."""
+    max_retries: int = DEFAULT_MAX_RETRIES
+    """Retries for 408/409/429/5xx and connection errors; an upload is re-sent from the file's first byte."""
+    default_headers: dict[str, str] | None = None
+    """Extra HTTP headers sent with every request."""
+    http_client: httpx.Client | None = Field(default=None, exclude=True)
+    """Your own `httpx.Client`; by default a shared pooled client is used."""
+    http_async_client: httpx.AsyncClient | None = Field(default=None, exclude=True)
+    """Your own `httpx.AsyncClient`; by default a pooled client per event loop is used."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        """Create the client; see the class docstring for the arguments."""
+        # Spelled out so type checkers accept a plain `str` api_key; pydantic validates it.
+        super().__init__(**kwargs)
+
+    @model_validator(mode="after")
+    def _validate_settings(self) -> Self:
+        check_api_key(self.api_key)
+        # Our __init__ and pydantic's BaseModel.__init__ sit between the user's call and this validator.
+        check_base_url(self.base_url, stacklevel=4)
+        if self.files_base_url is not None:
+            check_base_url(self.files_base_url, stacklevel=4)
+        check_max_retries(self.max_retries)
+        return self
+
+    @cached_property
+    def _transport(self) -> Transport:
+        return Transport(self._settings(), self.http_client)
+
+    @cached_property
+    def _async_transport(self) -> AsyncTransport:
+        return AsyncTransport(self._settings(), self.http_async_client)
+
+    def _settings(self) -> TransportSettings:
+        return transport_settings(
+            api_key=self.api_key,
+            base_url=self.files_base_url or self.base_url,
+            timeout=self.timeout,
+            max_retries=self.max_retries,
+            default_headers=self.default_headers,
+        )
+
+    def upload(
+        self,
+        path: str | Path,
+        purpose: str = "user_data",
+        fps: float | None = None,
+        expire_at: int | datetime | timedelta | None = None,
+    ) -> FileObject:
+        """Upload a local file (multipart `POST /files`), streamed from disk.
+
+        Args:
+            path: The file; at most 512 MiB, not empty.
+            purpose: The Files API purpose; `user_data` is what vision models read.
+            fps: For videos, the frame rate Ark samples at (0.2-5; Ark's default is 1), sent as
+                `preprocess_configs[video][fps]`.
+            expire_at: When Ark deletes the file: Unix seconds, an aware `datetime`, or a `timedelta` from now;
+                1 to 30 days ahead (default retention: 7 days). Sent as Ark's `expire_at` field.
+
+        Returns:
+            The file object; on Ark it is usually `processing`: see `wait_until_active`.
+
+        Raises:
+            FileNotFoundError: `path` does not exist.
+            IsADirectoryError: `path` is a directory.
+            ValueError: the file or an argument is rejected (see the class docstring); no request was made.
+            ToiotechError: the upload failed; `NotFoundError` when the gateway has no Files API (404/501).
+        """
+        request = prepare_upload(path, purpose=purpose, fps=fps, expire_at=expire_at)
+        body = self._transport.upload(_FILES_PATH, request.path, request.fields, request.mime_type)
+        return parse_file_object(body)
+
+    async def aupload(
+        self,
+        path: str | Path,
+        purpose: str = "user_data",
+        fps: float | None = None,
+        expire_at: int | datetime | timedelta | None = None,
+    ) -> FileObject:
+        """Async twin of `upload`, with the same arguments, checks and errors."""
+        request = prepare_upload(path, purpose=purpose, fps=fps, expire_at=expire_at)
+        body = await self._async_transport.upload(_FILES_PATH, request.path, request.fields, request.mime_type)
+        return parse_file_object(body)
+
+    def retrieve(self, file_id: str) -> FileObject:
+        """Fetch a file object (`GET /files/{id}`) to read its status.
+
+        Raises:
+            ToiotechError: the request failed; `NotFoundError` for an unknown id.
+        """
+        return parse_file_object(self._transport.request_json("GET", _file_path(file_id)))
+
+    async def aretrieve(self, file_id: str) -> FileObject:
+        """Async twin of `retrieve`."""
+        return parse_file_object(await self._async_transport.request_json("GET", _file_path(file_id)))
+
+    def wait_until_active(self, file: str | FileObject, timeout: float = DEFAULT_WAIT_TIMEOUT) -> FileObject:
+        """Poll a file until the gateway can use it: every 0.5 s at first, backing off to every 5 s.
+
+        Args:
+            file: A file id, or a file object (one that is already usable is returned without a request).
+            timeout: Seconds to wait in all (default 600, as the Ark SDK).
+
+        Returns:
+            The usable file object (Ark `active`; OpenAI `processed` / `uploaded` or no status).
+
+        Raises:
+            FileProcessingError: the gateway marked the file failed; the message holds its reason.
+            FileProcessingTimeoutError: it was still processing after `timeout` seconds.
+            ToiotechError: a retrieve request failed.
+        """
+        current, schedule = self._start_wait(file, timeout)
+        if current is None:
+            current = self.retrieve(schedule.file_id)
+        while (delay := schedule.next_delay(current)) is not None:
+            _sleep(delay)
+            current = self.retrieve(schedule.file_id)
+        return current
+
+    async def await_until_active(self, file: str | FileObject, timeout: float = DEFAULT_WAIT_TIMEOUT) -> FileObject:
+        """Async twin of `wait_until_active`."""
+        current, schedule = self._start_wait(file, timeout)
+        if current is None:
+            current = await self.aretrieve(schedule.file_id)
+        while (delay := schedule.next_delay(current)) is not None:
+            await _asleep(delay)
+            current = await self.aretrieve(schedule.file_id)
+        return current
+
+    @staticmethod
+    def _start_wait(file: str | FileObject, timeout: float) -> tuple[FileObject | None, PollSchedule]:
+        # A file object already in hand counts as the first poll: an OpenAI-shaped upload needs no request.
+        if isinstance(file, FileObject):
+            return file, PollSchedule(file.id, timeout)
+        return None, PollSchedule(file, timeout)
+
+    def delete(self, file_id: str) -> bool:
+        """Delete a file (`DELETE /files/{id}`).
+
+        Returns:
+            Whether the gateway reports it deleted.
+
+        Raises:
+            ToiotechError: the request failed; `NotFoundError` for an unknown id.
+        """
+        return _deleted(self._transport.request_json("DELETE", _file_path(file_id)))
+
+    async def adelete(self, file_id: str) -> bool:
+        """Async twin of `delete`."""
+        return _deleted(await self._async_transport.request_json("DELETE", _file_path(file_id)))
+
+    def list(self, purpose: str | None = None) -> list[FileObject]:
+        """List the account's files (`GET /files`), following `has_more` pages.
+
+        Args:
+            purpose: Only files uploaded with this purpose.
+
+        Returns:
+            The file objects, in the gateway's order.
+
+        Raises:
+            ToiotechError: a request failed.
+        """
+        pages = _Pages(purpose)
+        while (params := pages.next_params()) is not None:
+            pages.add(self._transport.request_json("GET", _FILES_PATH, params=params))
+        return pages.files
+
+    async def alist(self, purpose: str | None = None) -> builtins.list[FileObject]:
+        """Async twin of `list`."""
+        pages = _Pages(purpose)
+        while (params := pages.next_params()) is not None:
+            pages.add(await self._async_transport.request_json("GET", _FILES_PATH, params=params))
+        return pages.files
+
+
+class _Pages:
+    """Cursor pagination over `GET /files` (`after` = the last id seen), shared by `list` and `alist`.
+
+    Stops when a page brings no new id, so a gateway that ignores `after` cannot loop forever.
+    """
+
+    def __init__(self, purpose: str | None) -> None:
+        self.files: list[FileObject] = []
+        self._seen: set[str] = set()
+        self._params: dict[str, str] | None = {"purpose": purpose} if purpose else {}
+
+    def next_params(self) -> dict[str, str] | None:
+        return self._params
+
+    def add(self, body: dict[str, Any]) -> None:
+        items, has_more = parse_file_list(body)
+        fresh = [item for item in items if item.id not in self._seen]
+        self.files.extend(fresh)
+        self._seen.update(item.id for item in fresh)
+        if not (has_more and fresh) or self._params is None:
+            self._params = None
+            return
+        self._params = {**self._params, "after": fresh[-1].id}
+
+
+def _file_path(file_id: str) -> str:
+    if not file_id or "/" in file_id:
+        msg = f"not a file id: {file_id!r}"
+        raise ValueError(msg)
+    return f"{_FILES_PATH}/{file_id}"
+
+
+def _deleted(body: dict[str, Any]) -> bool:
+    return body.get("deleted", True) is True
