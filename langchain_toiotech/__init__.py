@@ -9,15 +9,27 @@ from langchain_toiotech._version import __version__
 
 if TYPE_CHECKING:
     from langchain_toiotech.chat_models import ChatToiotech
+    from langchain_toiotech.document_loaders import ToiotechBlobParser, ToiotechFileLoader
     from langchain_toiotech.embeddings import ToiotechEmbeddings
+    from langchain_toiotech.files import ToiotechFiles
 
-__all__ = ["ChatToiotech", "ToiotechEmbeddings", "__version__"]
+__all__ = [
+    "ChatToiotech",
+    "ToiotechBlobParser",
+    "ToiotechEmbeddings",
+    "ToiotechFileLoader",
+    "ToiotechFiles",
+    "__version__",
+]
 
 # Public classes load on first use, so `python -m langchain_toiotech.testing` and `langchain_toiotech.errors`
 # do not pay for langchain-core's model machinery they never touch.
 _LAZY: dict[str, str] = {
     "ChatToiotech": "langchain_toiotech.chat_models",
     "ToiotechEmbeddings": "langchain_toiotech.embeddings",
+    "ToiotechFiles": "langchain_toiotech.files",
+    "ToiotechFileLoader": "langchain_toiotech.document_loaders",
+    "ToiotechBlobParser": "langchain_toiotech.document_loaders",
 }
 
 

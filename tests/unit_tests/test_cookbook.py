@@ -28,6 +28,21 @@ EXPECTED_OUTPUT = {
         "attempts seen by the gateway: 2",
         "after three 429s: RateLimitError 429",
     ],
+    "rag_with_file_loader.py": [
+        "loaded chart.png",
+        "loaded clip.mp4",
+        "loaded report.pdf   page=0",
+        "retrieved: [",
+        "answer: Hello from the toiotech emulator. You said: What does the chart show?",
+        "files left on the gateway: 0",
+    ],
+    "files_api.py": [
+        "status=processing",
+        "ready: status=active",
+        "(saw 1 video (file-emu-1))",
+        "deleted: True",
+        "stock new-api: NotFoundError 501",
+    ],
     "reasoning_controls.py": [
         'sent: {"reasoning_effort": "medium", "thinking": {"type": "enabled"}}',
         'sent: {"thinking": {"type": "enabled", "budget_tokens": 2048}}',

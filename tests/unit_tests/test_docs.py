@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from langchain_toiotech import ChatToiotech, ToiotechEmbeddings
+from langchain_toiotech import ChatToiotech, ToiotechEmbeddings, ToiotechFileLoader, ToiotechFiles
 from langchain_toiotech.testing import GatewayEmulator
 
 ROOT = Path(__file__).parents[2]
@@ -43,13 +43,34 @@ def run_fences(fences: list[str], where: str) -> None:
             asyncio.run(result)
 
 
-@pytest.mark.parametrize("public_object", [ChatToiotech, ToiotechEmbeddings], ids=lambda obj: obj.__name__)
-def test_docstring_examples_run(public_object: type, gateway_env: GatewayEmulator) -> None:
+def sample_files(folder: Path) -> None:
+    """The files the examples name, as the emulator needs them (it reads no pixels)."""
+    pdf = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
+    png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(64)
+    mp4 = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + bytes(64)
+    (folder / "scans").mkdir()
+    for name, data in [("report.pdf", pdf), ("diagram.png", png), ("scans/page.png", png)]:
+        (folder / name).write_bytes(data)
+    for name in ("lecture.mp4", "clip.mp4"):
+        (folder / name).write_bytes(mp4)
+
+
+PUBLIC_OBJECTS = [ChatToiotech, ToiotechEmbeddings, ToiotechFiles, ToiotechFileLoader]
+
+
+@pytest.mark.parametrize("public_object", PUBLIC_OBJECTS, ids=lambda obj: obj.__name__)
+def test_docstring_examples_run(
+    public_object: type, gateway_env: GatewayEmulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sample_files(tmp_path)
+    monkeypatch.chdir(tmp_path)
     run_fences(python_fences(inspect.getdoc(public_object) or ""), public_object.__name__)
     assert gateway_env.requests, "the examples never reached the gateway"
 
 
-def test_readme_examples_run(gateway_env: GatewayEmulator) -> None:
+def test_readme_examples_run(gateway_env: GatewayEmulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    sample_files(tmp_path)
+    monkeypatch.chdir(tmp_path)
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     run_fences(python_fences(readme), "README.md")
     assert gateway_env.requests

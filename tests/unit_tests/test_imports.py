@@ -8,7 +8,14 @@ import pytest
 import langchain_toiotech
 from langchain_toiotech import __all__
 
-EXPECTED_ALL = ["ChatToiotech", "ToiotechEmbeddings", "__version__"]
+EXPECTED_ALL = [
+    "ChatToiotech",
+    "ToiotechBlobParser",
+    "ToiotechEmbeddings",
+    "ToiotechFileLoader",
+    "ToiotechFiles",
+    "__version__",
+]
 
 
 def test_all_imports() -> None:
