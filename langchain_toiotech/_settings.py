@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import ipaddress
 import warnings
-from typing import Any, Final
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
 
 import httpx
 from pydantic import SecretStr
 
-from langchain_toiotech._client import DEFAULT_BASE_URL, TransportSettings
+from langchain_toiotech._client import DEFAULT_BASE_URL, AsyncTransport, Transport, TransportSettings
 
 API_KEY_ENV: Final = "TOIOTECH_API_KEY"
 BASE_URL_ENV: Final = "TOIOTECH_BASE_URL"
@@ -92,3 +93,46 @@ def transport_settings(
         default_headers=tuple((default_headers or {}).items()),
         stream_chunk_timeout=stream_chunk_timeout,
     )
+
+
+class TransportOwner:
+    """Mixin for the public client classes: transports built lazily, once, from their common fields.
+
+    Building a client opens no connection; the first request does, on a pooled client shared process-wide.
+    """
+
+    if TYPE_CHECKING:  # declared by each pydantic class that mixes this in
+        api_key: SecretStr | None
+        base_url: str
+        timeout: float | httpx.Timeout | None
+        max_retries: int
+        default_headers: dict[str, str] | None
+        http_client: httpx.Client | None
+        http_async_client: httpx.AsyncClient | None
+
+    def _transport_base_url(self) -> str:
+        """Where this client's endpoints live (the Files client may point elsewhere)."""
+        return self.base_url
+
+    def _stream_chunk_timeout(self) -> float | None:
+        """The stall guard for streams; only clients that stream set one."""
+        return None
+
+    @cached_property
+    def _settings(self) -> TransportSettings:
+        return transport_settings(
+            api_key=self.api_key,
+            base_url=self._transport_base_url(),
+            timeout=self.timeout,
+            max_retries=self.max_retries,
+            default_headers=self.default_headers,
+            stream_chunk_timeout=self._stream_chunk_timeout(),
+        )
+
+    @cached_property
+    def _transport(self) -> Transport:
+        return Transport(self._settings, self.http_client)
+
+    @cached_property
+    def _async_transport(self) -> AsyncTransport:
+        return AsyncTransport(self._settings, self.http_async_client)

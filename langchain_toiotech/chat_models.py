@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Iterator, Sequence
-from functools import cached_property
 from typing import Any
 
 import httpx
@@ -30,9 +29,6 @@ from langchain_toiotech._chunks import TRUNCATING_FINISH_REASONS, ChatStreamAsse
 from langchain_toiotech._client import (
     DEFAULT_BASE_URL,
     DEFAULT_MAX_RETRIES,
-    AsyncTransport,
-    Transport,
-    TransportSettings,
 )
 from langchain_toiotech._content_blocks import check_fps
 from langchain_toiotech._convert import convert_messages, create_chat_result
@@ -49,11 +45,11 @@ from langchain_toiotech._responses_stream import ResponsesStreamAssembler
 from langchain_toiotech._settings import (
     API_KEY_ENV,
     BASE_URL_ENV,
+    TransportOwner,
     check_api_key,
     check_base_url,
     check_max_retries,
     mask_api_key,
-    transport_settings,
 )
 from langchain_toiotech._streaming import (
     aiter_chat_chunks,
@@ -78,7 +74,7 @@ _CHAT_PATH = "/chat/completions"
 _RESPONSES_PATH = "/responses"
 
 
-class ChatToiotech(BaseChatModel):
+class ChatToiotech(TransportOwner, BaseChatModel):
     """Chat model for the toiotech AI gateway (OpenAI-compatible, ~150 models from many vendors).
 
     Reasoning text from every vendor (`reasoning_content`, `reasoning`, `reasoning_details`, or a
@@ -339,24 +335,8 @@ class ChatToiotech(BaseChatModel):
         params["ls_provider"] = "toiotech"
         return params
 
-    @cached_property
-    def _settings(self) -> TransportSettings:
-        return transport_settings(
-            api_key=self.api_key,
-            base_url=self.base_url,
-            timeout=self.timeout,
-            max_retries=self.max_retries,
-            default_headers=self.default_headers,
-            stream_chunk_timeout=self.stream_chunk_timeout,
-        )
-
-    @cached_property
-    def _transport(self) -> Transport:
-        return Transport(self._settings, self.http_client)
-
-    @cached_property
-    def _async_transport(self) -> AsyncTransport:
-        return AsyncTransport(self._settings, self.http_async_client)
+    def _stream_chunk_timeout(self) -> float | None:
+        return self.stream_chunk_timeout
 
     def _get_request_payload(
         self,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from functools import cached_property
 from typing import Any, Literal, TypeVar
 
 import httpx
@@ -18,10 +17,7 @@ from typing_extensions import Self
 from langchain_toiotech._client import (
     DEFAULT_BASE_URL,
     DEFAULT_MAX_RETRIES,
-    AsyncTransport,
     JSONObject,
-    Transport,
-    TransportSettings,
 )
 from langchain_toiotech._embedding_batches import (
     batched,
@@ -32,11 +28,11 @@ from langchain_toiotech._embedding_batches import (
 from langchain_toiotech._settings import (
     API_KEY_ENV,
     BASE_URL_ENV,
+    TransportOwner,
     check_api_key,
     check_base_url,
     check_max_retries,
     mask_api_key,
-    transport_settings,
 )
 
 __all__ = ["ToiotechEmbeddings"]
@@ -48,7 +44,7 @@ _T = TypeVar("_T")
 _R = TypeVar("_R")
 
 
-class ToiotechEmbeddings(BaseModel, Embeddings):
+class ToiotechEmbeddings(TransportOwner, BaseModel, Embeddings):
     """Text embeddings from the toiotech AI gateway (OpenAI-compatible `/v1/embeddings`).
 
     Texts are sent in batches of `chunk_size`; the async methods run up to `max_concurrency` batches
@@ -152,24 +148,6 @@ class ToiotechEmbeddings(BaseModel, Embeddings):
         check_base_url(self.base_url, stacklevel=4)
         check_max_retries(self.max_retries)
         return self
-
-    @cached_property
-    def _settings(self) -> TransportSettings:
-        return transport_settings(
-            api_key=self.api_key,
-            base_url=self.base_url,
-            timeout=self.timeout,
-            max_retries=self.max_retries,
-            default_headers=self.default_headers,
-        )
-
-    @cached_property
-    def _transport(self) -> Transport:
-        return Transport(self._settings, self.http_client)
-
-    @cached_property
-    def _async_transport(self) -> AsyncTransport:
-        return AsyncTransport(self._settings, self.http_async_client)
 
     def _payload(self, batch: list[str]) -> JSONObject:
         payload: JSONObject = {"model": self.model, **self.model_kwargs, "input": batch}

@@ -6,7 +6,6 @@ import asyncio
 import builtins
 import time
 from datetime import datetime, timedelta
-from functools import cached_property
 from pathlib import Path
 from typing import Any, Final
 
@@ -18,9 +17,6 @@ from typing_extensions import Self
 from langchain_toiotech._client import (
     DEFAULT_BASE_URL,
     DEFAULT_MAX_RETRIES,
-    AsyncTransport,
-    Transport,
-    TransportSettings,
 )
 from langchain_toiotech._file_objects import (
     DEFAULT_WAIT_TIMEOUT,
@@ -33,10 +29,11 @@ from langchain_toiotech._file_objects import (
 from langchain_toiotech._settings import (
     API_KEY_ENV,
     BASE_URL_ENV,
+    TransportOwner,
     check_api_key,
     check_base_url,
     check_max_retries,
-    transport_settings,
+    mask_api_key,
 )
 
 __all__ = ["FileObject", "ToiotechFiles"]
@@ -53,7 +50,7 @@ async def _asleep(seconds: float) -> None:
     await asyncio.sleep(seconds)
 
 
-class ToiotechFiles(BaseModel):
+class ToiotechFiles(TransportOwner, BaseModel):
     """Client of the gateway's Files API: upload a local file once, then reference it by `file_id`.
 
     Works with both shapes a gateway may expose: Volcengine Ark's (`processing` → `active` | `failed`,
@@ -118,8 +115,9 @@ class ToiotechFiles(BaseModel):
 
     def __init__(self, **kwargs: Any) -> None:
         """Create the client; see the class docstring for the arguments."""
-        # Spelled out so type checkers accept a plain `str` api_key; pydantic validates it.
-        super().__init__(**kwargs)
+        # Spelled out so type checkers accept a plain `str` api_key; pydantic validates it. The key is wrapped
+        # first: a validation error prints the constructor's input.
+        super().__init__(**mask_api_key(kwargs))
 
     @model_validator(mode="after")
     def _validate_settings(self) -> Self:
@@ -131,22 +129,8 @@ class ToiotechFiles(BaseModel):
         check_max_retries(self.max_retries)
         return self
 
-    @cached_property
-    def _transport(self) -> Transport:
-        return Transport(self._settings(), self.http_client)
-
-    @cached_property
-    def _async_transport(self) -> AsyncTransport:
-        return AsyncTransport(self._settings(), self.http_async_client)
-
-    def _settings(self) -> TransportSettings:
-        return transport_settings(
-            api_key=self.api_key,
-            base_url=self.files_base_url or self.base_url,
-            timeout=self.timeout,
-            max_retries=self.max_retries,
-            default_headers=self.default_headers,
-        )
+    def _transport_base_url(self) -> str:
+        return self.files_base_url or self.base_url
 
     def upload(
         self,

@@ -342,15 +342,17 @@ BAD_CONSTRUCTOR_ARGUMENTS = [
     ("chat", {"max_retries": -1, "model": "m"}),
     ("embeddings", {"base_url": "ftp://x"}),
     ("embeddings", {"chunk_size": 0}),
+    ("files", {"base_url": "ftp://x"}),
+    ("files", {"max_retries": -1}),
 ]
 
 
 @pytest.mark.parametrize(("factory", "bad_arguments"), BAD_CONSTRUCTOR_ARGUMENTS)
 def test_validation_errors_never_print_the_key_given_first(factory: str, bad_arguments: dict) -> None:
     # Pydantic prints the constructor input in a ValidationError; the key comes first here on purpose.
-    from langchain_toiotech import ChatToiotech, ToiotechEmbeddings  # noqa: PLC0415 - lazy public names
+    from langchain_toiotech import ChatToiotech, ToiotechEmbeddings, ToiotechFiles  # noqa: PLC0415 - lazy names
 
-    cls = ChatToiotech if factory == "chat" else ToiotechEmbeddings
+    cls = {"chat": ChatToiotech, "embeddings": ToiotechEmbeddings, "files": ToiotechFiles}[factory]
     with pytest.raises(ValueError) as caught:  # noqa: PT011 - any validation error; the point is its text
         cls(api_key="sk-leak-me-1234567890", **bad_arguments)
     assert "leak-me" not in str(caught.value)
