@@ -14,6 +14,7 @@ default `with_structured_output` method, works for all of them).
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Final
@@ -50,6 +51,7 @@ RESPONSES_ONLY: Final = re.compile(r"^(gpt-5(\.\d+)?-codex|gpt-5(\.\d+)?-pro|o\d
 """Models the gateway serves only on `/v1/responses` (the catalogue marks gpt-5.1-codex and gpt-5.2-pro)."""
 
 
+@functools.lru_cache(maxsize=512)  # called on every request; a few model names per process
 def model_family(model: str) -> str:
     """The family name of a model, or `"unknown"`."""
     name = model.lower().rsplit("/", 1)[-1]
@@ -59,6 +61,7 @@ def model_family(model: str) -> str:
     return "unknown"
 
 
+@functools.lru_cache(maxsize=512)
 def is_responses_only(model: str) -> bool:
     """Tell whether the gateway serves this model only through the Responses API."""
     return bool(RESPONSES_ONLY.search(model.lower().rsplit("/", 1)[-1]))
