@@ -131,7 +131,7 @@ from langchain_toiotech.files import ToiotechFiles
 files = ToiotechFiles(base_url={base_url!r}, api_key={KEY!r})
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 uploaded = files.upload(sys.argv[1])
-files.delete(uploaded["id"])
+files.delete(uploaded.id)
 print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024)
 """
     with tempfile.TemporaryDirectory() as folder:
