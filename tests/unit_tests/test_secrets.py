@@ -357,3 +357,58 @@ def test_validation_errors_never_print_the_key_given_first(factory: str, bad_arg
         cls(api_key="sk-leak-me-1234567890", **bad_arguments)
     assert "leak-me" not in str(caught.value)
     assert "leak-me" not in repr(caught.value)
+
+
+# --- the emulator's request log and the tracing payloads of every call path ------------------------------------
+
+CALL_MODES = ["invoke", "ainvoke", "stream", "astream"]
+
+
+@pytest.mark.parametrize("mode", CALL_MODES)
+async def test_emulator_request_log_never_holds_the_key(mode: str) -> None:
+    from langchain_toiotech.testing import Fault, GatewayEmulator  # noqa: PLC0415 - only these tests need it
+
+    # The emulator demands this exact key, so a success proves the key really went over the wire.
+    with GatewayEmulator(api_key=SECRET, reasoning_style=None) as gw:
+        gw.enqueue_fault(Fault(status=503), path="/chat/completions")  # a retried attempt is logged too
+        model = ChatToiotech(model="gpt-4o-mini", api_key=SECRET, base_url=gw.base_url, max_retries=1)
+        await run(model, mode)
+        wrong = ChatToiotech(model="gpt-4o-mini", api_key=f"{SECRET}-wrong", base_url=gw.base_url, max_retries=0)
+        with pytest.raises(ToiotechError) as rejected:
+            await run(wrong, mode)
+        log = gw.requests
+
+    assert "401" in str(rejected.value)
+    assert len(log) == 3
+    assert {request.headers["authorization"] for request in log} == {"Bearer ***"}
+    assert_no_secret(log)
+    assert_no_secret(json.dumps([request.headers for request in log]))
+
+
+@pytest.mark.parametrize("mode", CALL_MODES)
+async def test_langsmith_params_and_callback_payloads_never_hold_the_key(mode: str) -> None:
+    from langchain_toiotech.testing import GatewayEmulator  # noqa: PLC0415 - only these tests need it
+
+    callback = RecordingCallback()
+    with GatewayEmulator(api_key=SECRET, reasoning_style=None) as gw:
+        model = ChatToiotech(
+            model="gpt-4o-mini", api_key=SECRET, base_url=gw.base_url, temperature=0.3, default_headers={"X-T": "1"}
+        )
+        bound = model.bind(stop=["END"], max_tokens=64).with_config(callbacks=[callback])
+        if mode == "invoke":
+            bound.invoke("hi")
+        elif mode == "ainvoke":
+            await bound.ainvoke("hi")
+        elif mode == "stream":
+            for _chunk in bound.stream("hi"):
+                pass
+        else:
+            async for _chunk in bound.astream("hi"):
+                pass
+
+    serialized, invocation_params, metadata = callback.seen
+    assert metadata["ls_provider"] == "toiotech"  # these are the LangSmith params a tracer records
+    assert metadata["ls_stop"] == ["END"]
+    assert invocation_params["max_tokens"] == 64
+    for payload in (serialized, invocation_params, metadata, model._get_ls_params(stop=["END"], max_tokens=64)):
+        assert_no_secret(json.dumps(payload, default=repr))
