@@ -509,16 +509,26 @@ _EVENTS = {path: [event for event in sse_body(path).split(b"\n\n") if event.stri
 
 @st.composite
 def framed_stream(draw: st.DrawFn) -> tuple[Path, list[bytes]]:
-    """A capture re-framed: LF or CRLF, comment lines between events, cut into arbitrary pieces."""
+    """A capture re-framed: LF or CRLF, comment lines between and inside events, cut into arbitrary pieces.
+
+    Some cuts are drawn from the positions inside multi-byte UTF-8 characters, so every capture with
+    non-ASCII text has characters split across reads, not just when the random cuts happen to land there.
+    """
     path = draw(st.sampled_from(STREAM_CAPTURES))
     newline = draw(st.sampled_from([b"\n", b"\r\n"]))
     comments = st.sampled_from([b"", b": PING" + newline, b": PING" + newline + newline, b":" + newline])
+    # Inside an event a comment is a line of its own before the blank line that ends the event.
+    inline = st.sampled_from([b"", b": PING" + newline, b":" + newline])
     body = b""
     for event in _EVENTS[path]:
-        body += draw(comments) + event.replace(b"\n", newline) + newline + newline
+        lines = b"".join(line + newline + draw(inline) for line in event.split(b"\n"))
+        body += draw(comments) + lines + newline
     body += draw(comments)
     cuts = draw(st.lists(st.integers(min_value=1, max_value=max(1, len(body) - 1)), max_size=40, unique=True))
-    return path, split_at(body, *cuts)
+    inside_characters = [index for index in range(1, len(body)) if (body[index] & 0xC0) == 0x80]
+    if inside_characters:
+        cuts += draw(st.lists(st.sampled_from(inside_characters), min_size=1, max_size=10))
+    return path, split_at(body, *set(cuts))
 
 
 @settings(max_examples=150, deadline=None)
