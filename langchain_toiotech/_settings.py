@@ -1,17 +1,26 @@
-"""Client settings shared by the chat model and the embeddings: validation and `TransportSettings`."""
+"""Client settings shared by every public client class: validation and `TransportSettings`."""
 
 from __future__ import annotations
 
 import ipaddress
+import sys
 import warnings
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 from urllib.parse import urlsplit
 
 import httpx
-from pydantic import SecretStr
+from langchain_core.utils import from_env, secret_from_env
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from typing_extensions import Self
 
-from langchain_toiotech._client import DEFAULT_BASE_URL, AsyncTransport, Transport, TransportSettings
+from langchain_toiotech._client import (
+    DEFAULT_BASE_URL,
+    DEFAULT_MAX_RETRIES,
+    AsyncTransport,
+    Transport,
+    TransportSettings,
+)
 
 API_KEY_ENV: Final = "TOIOTECH_API_KEY"
 BASE_URL_ENV: Final = "TOIOTECH_BASE_URL"
@@ -27,13 +36,21 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def check_base_url(base_url: str, *, stacklevel: int = 2) -> None:
-    """Reject a base URL that is not http(s); warn when it would send the key unencrypted.
+_LIBRARY_PACKAGES: Final = frozenset({"langchain_toiotech", "langchain_core", "pydantic"})
 
-    Args:
-        base_url: The gateway base URL.
-        stacklevel: Where the warning points, counted from the caller of this function (as in
-            `warnings.warn`): pass the depth of the user's constructor call.
+
+def _first_frame_outside_the_libraries() -> int:
+    """The `warnings.warn` stacklevel of the user's line, past our constructors, pydantic and langchain-core."""
+    frame = sys._getframe(1)  # noqa: SLF001 - the standard way to walk the stack cheaply
+    level = 1
+    while frame.f_back is not None and str(frame.f_globals.get("__name__", "")).split(".")[0] in _LIBRARY_PACKAGES:
+        frame = frame.f_back
+        level += 1
+    return level
+
+
+def check_base_url(base_url: str) -> None:
+    """Reject a base URL that is not http(s); warn (at the user's line) when it would send the key unencrypted.
 
     Raises:
         ValueError: The URL has no http(s) scheme or no host.
@@ -46,7 +63,7 @@ def check_base_url(base_url: str, *, stacklevel: int = 2) -> None:
         warnings.warn(
             f"base_url {base_url!r} is plain http to a non-loopback host: the API key would travel unencrypted.",
             UserWarning,
-            stacklevel=stacklevel + 1,
+            stacklevel=_first_frame_outside_the_libraries(),
         )
 
 
@@ -95,20 +112,41 @@ def transport_settings(
     )
 
 
-class TransportOwner:
-    """Mixin for the public client classes: transports built lazily, once, from their common fields.
+class GatewayClient(BaseModel):
+    """Base of the public client classes: the connection fields, their validation, and lazy transports.
 
     Building a client opens no connection; the first request does, on a pooled client shared process-wide.
     """
 
-    if TYPE_CHECKING:  # declared by each pydantic class that mixes this in
-        api_key: SecretStr | None
-        base_url: str
-        timeout: float | httpx.Timeout | None
-        max_retries: int
-        default_headers: dict[str, str] | None
-        http_client: httpx.Client | None
-        http_async_client: httpx.AsyncClient | None
+    model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True)
+
+    api_key: SecretStr | None = Field(default_factory=secret_from_env(API_KEY_ENV, default=None))
+    """Gateway API key; read from `TOIOTECH_API_KEY` when not given."""
+    base_url: str = Field(default_factory=from_env(BASE_URL_ENV, default=DEFAULT_BASE_URL))
+    """Gateway base URL; read from `TOIOTECH_BASE_URL` when not given."""
+    timeout: float | httpx.Timeout | None = Field(default=None, alias="request_timeout")
+    """Request timeout in seconds (default: 600 s, connect 10 s); an upload must also finish within it."""
+    max_retries: int = DEFAULT_MAX_RETRIES
+    """Retries for 408/409/429/5xx and connection errors; a stream is never retried once it started."""
+    default_headers: dict[str, str] | None = None
+    """Extra HTTP headers sent with every request."""
+    http_client: httpx.Client | None = Field(default=None, exclude=True)
+    """Your own `httpx.Client` (proxies, mock transports); by default a shared pooled client is used."""
+    http_async_client: httpx.AsyncClient | None = Field(default=None, exclude=True)
+    """Your own `httpx.AsyncClient`; by default a pooled client per event loop is used."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        """Create the client; see the class docstring for the arguments."""
+        # Spelled out so type checkers accept `model=` aliases and a plain `str` api_key. The key is wrapped
+        # before pydantic sees it: a validation error prints the constructor's input.
+        super().__init__(**mask_api_key(kwargs))
+
+    @model_validator(mode="after")
+    def _check_connection_fields(self) -> Self:
+        check_api_key(self.api_key)
+        check_base_url(self.base_url)
+        check_max_retries(self.max_retries)
+        return self
 
     def _transport_base_url(self) -> str:
         """Where this client's endpoints live (the Files client may point elsewhere)."""

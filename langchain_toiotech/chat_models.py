@@ -6,7 +6,6 @@ import logging
 from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Any
 
-import httpx
 from langchain_core.callbacks import (
     AsyncCallbackManagerForLLMRun,
     CallbackManagerForLLMRun,
@@ -20,16 +19,11 @@ from langchain_core.language_models import (
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable
-from langchain_core.utils import from_env, secret_from_env
 from langchain_core.utils.utils import _build_model_kwargs
-from pydantic import ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 from typing_extensions import Self
 
 from langchain_toiotech._chunks import TRUNCATING_FINISH_REASONS, ChatStreamAssembler
-from langchain_toiotech._client import (
-    DEFAULT_BASE_URL,
-    DEFAULT_MAX_RETRIES,
-)
 from langchain_toiotech._content_blocks import check_fps
 from langchain_toiotech._convert import convert_messages, create_chat_result
 from langchain_toiotech._pass_back import PassBackMode, apply_pass_back
@@ -42,15 +36,7 @@ from langchain_toiotech._responses import (
     use_responses_route,
 )
 from langchain_toiotech._responses_stream import ResponsesStreamAssembler
-from langchain_toiotech._settings import (
-    API_KEY_ENV,
-    BASE_URL_ENV,
-    TransportOwner,
-    check_api_key,
-    check_base_url,
-    check_max_retries,
-    mask_api_key,
-)
+from langchain_toiotech._settings import API_KEY_ENV, GatewayClient
 from langchain_toiotech._streaming import (
     aiter_chat_chunks,
     aiter_responses_events,
@@ -74,7 +60,7 @@ _CHAT_PATH = "/chat/completions"
 _RESPONSES_PATH = "/responses"
 
 
-class ChatToiotech(TransportOwner, BaseChatModel):
+class ChatToiotech(GatewayClient, BaseChatModel):
     """Chat model for the toiotech AI gateway (OpenAI-compatible, ~150 models from many vendors).
 
     Reasoning text from every vendor (`reasoning_content`, `reasoning`, `reasoning_details`, or a
@@ -187,20 +173,10 @@ class ChatToiotech(TransportOwner, BaseChatModel):
         Responses route automatically.
     """
 
-    model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True)
-
     model: str = Field(alias="model_name")
     """Model name as the gateway knows it."""
-    api_key: SecretStr | None = Field(default_factory=secret_from_env(API_KEY_ENV, default=None))
-    """Gateway API key; read from `TOIOTECH_API_KEY` when not given."""
-    base_url: str = Field(default_factory=from_env(BASE_URL_ENV, default=DEFAULT_BASE_URL))
-    """Gateway base URL; read from `TOIOTECH_BASE_URL` when not given."""
-    timeout: float | httpx.Timeout | None = Field(default=None, alias="request_timeout")
-    """Request timeout in seconds (default: 600 s, connect 10 s)."""
     stream_chunk_timeout: float | None = None
     """Longest wait for the next bytes of a stream before it counts as stalled (default: `timeout`)."""
-    max_retries: int = DEFAULT_MAX_RETRIES
-    """Retries for 408/409/429/5xx and connection errors; a stream is never retried once it started."""
     temperature: float | None = None
     """Sampling temperature."""
     max_tokens: int | None = None
@@ -240,17 +216,6 @@ class ChatToiotech(TransportOwner, BaseChatModel):
     """Other request fields, sent at the top level of the JSON body."""
     extra_body: dict[str, Any] | None = None
     """Vendor fields merged into the top level of the JSON body (as the OpenAI SDK's `extra_body`)."""
-    default_headers: dict[str, str] | None = None
-    """Extra HTTP headers sent with every request."""
-    http_client: httpx.Client | None = Field(default=None, exclude=True)
-    """Your own `httpx.Client` (proxies, mock transports); by default a shared pooled client is used."""
-    http_async_client: httpx.AsyncClient | None = Field(default=None, exclude=True)
-    """Your own `httpx.AsyncClient`; by default a pooled client per event loop is used."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        """Create the model; see the class docstring for the arguments."""
-        # The key is wrapped before pydantic sees it: a validation error prints the constructor's input.
-        super().__init__(**mask_api_key(kwargs))
 
     @model_validator(mode="before")
     @classmethod
@@ -270,10 +235,6 @@ class ChatToiotech(TransportOwner, BaseChatModel):
 
     @model_validator(mode="after")
     def _validate_settings(self) -> Self:
-        check_api_key(self.api_key)
-        # Serializable.__init__ and pydantic's BaseModel.__init__ sit between the user's call and here.
-        check_base_url(self.base_url, stacklevel=5)
-        check_max_retries(self.max_retries)
         if self.reasoning is not None:
             check_knob(self.reasoning, model_family(self.model), self.model)  # fail at construction
         self._add_version("langchain-toiotech", __version__)

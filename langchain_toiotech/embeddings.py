@@ -7,16 +7,11 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, Literal, TypeVar
 
-import httpx
 from langchain_core.embeddings import Embeddings
-from langchain_core.utils import from_env, secret_from_env
 from langchain_core.utils.utils import _build_model_kwargs
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
-from typing_extensions import Self
+from pydantic import Field, model_validator
 
 from langchain_toiotech._client import (
-    DEFAULT_BASE_URL,
-    DEFAULT_MAX_RETRIES,
     JSONObject,
 )
 from langchain_toiotech._embedding_batches import (
@@ -25,15 +20,7 @@ from langchain_toiotech._embedding_batches import (
     check_texts,
     vectors_in_order,
 )
-from langchain_toiotech._settings import (
-    API_KEY_ENV,
-    BASE_URL_ENV,
-    TransportOwner,
-    check_api_key,
-    check_base_url,
-    check_max_retries,
-    mask_api_key,
-)
+from langchain_toiotech._settings import GatewayClient
 
 __all__ = ["ToiotechEmbeddings"]
 
@@ -44,7 +31,7 @@ _T = TypeVar("_T")
 _R = TypeVar("_R")
 
 
-class ToiotechEmbeddings(TransportOwner, BaseModel, Embeddings):
+class ToiotechEmbeddings(GatewayClient, Embeddings):
     """Text embeddings from the toiotech AI gateway (OpenAI-compatible `/v1/embeddings`).
 
     Texts are sent in batches of `chunk_size`; the async methods run up to `max_concurrency` batches
@@ -98,41 +85,18 @@ class ToiotechEmbeddings(TransportOwner, BaseModel, Embeddings):
     answer 400), and an empty list returns `[]` without calling the gateway.
     """
 
-    model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True)
-
     model: str = Field(default="text-embedding-3-small", alias="model_name")
     """Embedding model name as the gateway knows it."""
-    api_key: SecretStr | None = Field(default_factory=secret_from_env(API_KEY_ENV, default=None))
-    """Gateway API key; read from `TOIOTECH_API_KEY` when not given."""
-    base_url: str = Field(default_factory=from_env(BASE_URL_ENV, default=DEFAULT_BASE_URL))
-    """Gateway base URL; read from `TOIOTECH_BASE_URL` when not given."""
     dimensions: int | None = Field(default=None, ge=1)
     """Length of the returned vectors, for models that can shorten them; left out when None."""
     chunk_size: int = Field(default=1000, ge=1)
     """Most inputs sent in one request."""
     max_concurrency: int = Field(default=4, ge=1)
     """Most requests in flight at once in the async methods."""
-    max_retries: int = DEFAULT_MAX_RETRIES
-    """Retries for 408/409/429/5xx and connection errors."""
-    timeout: float | httpx.Timeout | None = Field(default=None, alias="request_timeout")
-    """Request timeout in seconds (default: 600 s, connect 10 s)."""
     encoding_format: Literal["float", "base64"] | None = "base64"
     """Wire format of the vectors; base64 float32 is smaller and faster to decode (see the class docs)."""
     model_kwargs: dict[str, Any] = Field(default_factory=dict)
     """Other request fields, sent at the top level of the JSON body."""
-    default_headers: dict[str, str] | None = None
-    """Extra HTTP headers sent with every request."""
-    http_client: httpx.Client | None = Field(default=None, exclude=True)
-    """Your own `httpx.Client` (proxies, mock transports); by default a shared pooled client is used."""
-    http_async_client: httpx.AsyncClient | None = Field(default=None, exclude=True)
-    """Your own `httpx.AsyncClient`; by default a pooled client per event loop is used."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        """Create the client; see the class docstring for the arguments."""
-        # Spelled out, as langchain-core's Serializable does for ChatToiotech, so type checkers accept
-        # `model=` (the field's alias is `model_name`) and a plain `str` api_key; pydantic validates them.
-        # The key is wrapped first: a validation error prints the constructor's input.
-        super().__init__(**mask_api_key(kwargs))
 
     @model_validator(mode="before")
     @classmethod
@@ -140,14 +104,6 @@ class ToiotechEmbeddings(TransportOwner, BaseModel, Embeddings):
         # Unknown constructor arguments become request fields, as in ChatToiotech and OpenAIEmbeddings.
         names = set(cls.model_fields) | {field.alias for field in cls.model_fields.values() if field.alias}
         return _build_model_kwargs(values, names)
-
-    @model_validator(mode="after")
-    def _validate_settings(self) -> Self:
-        check_api_key(self.api_key)
-        # Our __init__ and pydantic's BaseModel.__init__ sit between the user's call and this validator.
-        check_base_url(self.base_url, stacklevel=4)
-        check_max_retries(self.max_retries)
-        return self
 
     def _payload(self, batch: list[str]) -> JSONObject:
         payload: JSONObject = {"model": self.model, **self.model_kwargs, "input": batch}

@@ -9,15 +9,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Final
 
-import httpx
-from langchain_core.utils import from_env, secret_from_env
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import model_validator
 from typing_extensions import Self
 
-from langchain_toiotech._client import (
-    DEFAULT_BASE_URL,
-    DEFAULT_MAX_RETRIES,
-)
 from langchain_toiotech._file_objects import (
     DEFAULT_WAIT_TIMEOUT,
     FileObject,
@@ -27,13 +21,8 @@ from langchain_toiotech._file_objects import (
     prepare_upload,
 )
 from langchain_toiotech._settings import (
-    API_KEY_ENV,
-    BASE_URL_ENV,
-    TransportOwner,
-    check_api_key,
+    GatewayClient,
     check_base_url,
-    check_max_retries,
-    mask_api_key,
 )
 
 __all__ = ["FileObject", "ToiotechFiles"]
@@ -50,7 +39,7 @@ async def _asleep(seconds: float) -> None:
     await asyncio.sleep(seconds)
 
 
-class ToiotechFiles(TransportOwner, BaseModel):
+class ToiotechFiles(GatewayClient):
     """Client of the gateway's Files API: upload a local file once, then reference it by `file_id`.
 
     Works with both shapes a gateway may expose: Volcengine Ark's (`processing` → `active` | `failed`,
@@ -94,39 +83,13 @@ class ToiotechFiles(TransportOwner, BaseModel):
         http_client, http_async_client.
     """
 
-    model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True)
-
-    api_key: SecretStr | None = Field(default_factory=secret_from_env(API_KEY_ENV, default=None))
-    """Gateway API key; read from `TOIOTECH_API_KEY` when not given."""
-    base_url: str = Field(default_factory=from_env(BASE_URL_ENV, default=DEFAULT_BASE_URL))
-    """Gateway base URL; read from `TOIOTECH_BASE_URL` when not given."""
     files_base_url: str | None = None
     """Base URL of the Files API (`<files_base_url>/files`); None uses `base_url`."""
-    timeout: float | httpx.Timeout | None = Field(default=None, alias="request_timeout")
-    """Request timeout in seconds (default: 600 s, connect 10 s); an upload must finish within it."""
-    max_retries: int = DEFAULT_MAX_RETRIES
-    """Retries for 408/409/429/5xx and connection errors; an upload is re-sent from the file's first byte."""
-    default_headers: dict[str, str] | None = None
-    """Extra HTTP headers sent with every request."""
-    http_client: httpx.Client | None = Field(default=None, exclude=True)
-    """Your own `httpx.Client`; by default a shared pooled client is used."""
-    http_async_client: httpx.AsyncClient | None = Field(default=None, exclude=True)
-    """Your own `httpx.AsyncClient`; by default a pooled client per event loop is used."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        """Create the client; see the class docstring for the arguments."""
-        # Spelled out so type checkers accept a plain `str` api_key; pydantic validates it. The key is wrapped
-        # first: a validation error prints the constructor's input.
-        super().__init__(**mask_api_key(kwargs))
 
     @model_validator(mode="after")
     def _validate_settings(self) -> Self:
-        check_api_key(self.api_key)
-        # Our __init__ and pydantic's BaseModel.__init__ sit between the user's call and this validator.
-        check_base_url(self.base_url, stacklevel=4)
         if self.files_base_url is not None:
-            check_base_url(self.files_base_url, stacklevel=4)
-        check_max_retries(self.max_retries)
+            check_base_url(self.files_base_url)
         return self
 
     def _transport_base_url(self) -> str:
