@@ -176,7 +176,11 @@ class ChatToiotech(GatewayClient, BaseChatModel):
     model: str = Field(alias="model_name")
     """Model name as the gateway knows it."""
     stream_chunk_timeout: float | None = None
-    """Longest wait for the next bytes of a stream before it counts as stalled (default: `timeout`)."""
+    """Longest silence allowed in a stream, the wait for its first bytes included (default: `timeout`).
+
+    A stall raises `APITimeoutError` instead of hanging; the gateway's `: PING` comments count as bytes, so
+    a slow reasoning model that pings stays alive. Set it above the model's usual time to first token.
+    """
     temperature: float | None = None
     """Sampling temperature."""
     max_tokens: int | None = None
