@@ -138,12 +138,27 @@ class ChatToiotech(GatewayClient, BaseChatModel):
         print(vision.invoke([question]).content)
         ```
 
-    Reasoning controls (one knob for every vendor; see `_reasoning_controls` for the table):
+    Reasoning controls (one knob, translated per family; what a family cannot express raises `ValueError`):
         ```python
         claude = ChatToiotech(model="claude-sonnet-4-5", reasoning={"budget_tokens": 2048})
         qwen_fast = ChatToiotech(model="qwen3-max", reasoning={"enabled": False})
         print(claude.invoke("Is 97 prime?").additional_kwargs.get("reasoning_content"))
         ```
+
+        | family | effort | budget_tokens | enabled |
+        |---|---|---|---|
+        | OpenAI o-series / GPT-5 | `reasoning_effort` | error | False → effort `none` (5.1+) |
+        | Doubao | `reasoning_effort` | error | `thinking.type` |
+        | Claude | budget 1024/4096/16384 | `thinking.budget_tokens` | `thinking.type` |
+        | Gemini | `reasoning_effort` | `extra_body.google.thinking_config` | `include_thoughts` |
+        | Qwen | error | `thinking_budget` | `enable_thinking` |
+        | GLM, Kimi, MiMo, MiniMax | error | error | `thinking.type` |
+        | DeepSeek | `high` only | error | `thinking.type` |
+        | Grok | `low` / `high` | error | error |
+
+        `summary` works on the Responses route only. `reasoning_pass_back="auto"` sends an earlier turn's
+        reasoning back where the vendor requires it (Kimi, MiMo, Claude tool turns, MiniMax) and strips it
+        elsewhere (DeepSeek rejects it).
 
     Tools and structured output:
         ```python

@@ -151,3 +151,44 @@ async def test_embeddings_sync_and_async_agree(emulator: GatewayEmulator, encodi
     assert vectors[2] == embeddings.embed_query("gamma")
     assert all(math.isclose(sum(x * x for x in vector), 1.0, rel_tol=1e-5) for vector in vectors)
     assert len({tuple(vector) for vector in vectors}) == len(texts)
+
+
+# --- the Responses route, through the emulator's /responses -------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", ["invoke", "stream", "ainvoke", "astream"])
+async def test_responses_only_model_takes_the_responses_route(emulator: GatewayEmulator, mode: str) -> None:
+    model = chat(emulator, model="gpt-5.1-codex", reasoning={"effort": "low", "summary": "auto"})
+    emulator.clear_requests()
+    if mode == "invoke":
+        message: AIMessage = model.invoke("Explain recursion")
+    elif mode == "ainvoke":
+        message = await model.ainvoke("Explain recursion")
+    elif mode == "stream":
+        message = summed(list(model.stream("Explain recursion")))
+    else:
+        message = summed([chunk async for chunk in model.astream("Explain recursion")])
+    (request,) = emulator.requests
+    assert request.path == "/v1/responses"
+    assert request.body["reasoning"] == {"effort": "low", "summary": "auto"}
+    assert message.content == "Hello from the toiotech emulator. You said: Explain recursion"
+    assert message.additional_kwargs["reasoning_content"] == "Thinking about: Explain recursion"
+    assert message.usage_metadata is not None
+    assert message.usage_metadata["total_tokens"] > 0
+    assert message.response_metadata["model_provider"] == "toiotech"
+
+
+def test_responses_route_tools_and_structured_output(emulator: GatewayEmulator) -> None:
+    model = chat(emulator, model="gpt-5.2-pro")
+    first = model.bind_tools([get_weather]).invoke("Use get_weather for Oslo")
+    assert [call["name"] for call in first.tool_calls] == ["get_weather"]
+    assert emulator.requests[-1].body["tools"][0]["name"] == "get_weather"  # the flat Responses tool shape
+    result = ToolMessage(get_weather.invoke(first.tool_calls[0]["args"]), tool_call_id=first.tool_calls[0]["id"])
+    final = model.bind_tools([get_weather]).invoke([HumanMessage("Use get_weather for Oslo"), first, result])
+    kinds = [item.get("type") for item in emulator.requests[-1].body["input"]]
+    assert "function_call" in kinds
+    assert "function_call_output" in kinds
+    assert "Sunny in example" in final.text
+    forecast = model.with_structured_output(Forecast, method="json_schema").invoke("forecast please")
+    assert forecast == Forecast(city="example", celsius=1.5, rain=True)
+    assert emulator.requests[-1].body["text"]["format"]["type"] == "json_schema"
