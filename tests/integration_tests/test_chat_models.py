@@ -14,10 +14,12 @@ from langchain_core.messages import AIMessage, HumanMessage
 from langchain_tests.integration_tests import ChatModelIntegrationTests
 
 from langchain_toiotech import ChatToiotech
+from langchain_toiotech._profiles import model_profile
 
 pytestmark = pytest.mark.skipif(not os.environ.get("TOIOTECH_API_KEY"), reason="needs TOIOTECH_API_KEY")
 
 MODEL = os.environ.get("TOIOTECH_TEST_MODEL", "gpt-4o-mini")
+_PROFILE = model_profile(MODEL)  # the capability flags come from the package's own profile table
 REASONING_MODEL = os.environ.get("TOIOTECH_TEST_REASONING_MODEL", "deepseek-reasoner")
 
 
@@ -40,11 +42,15 @@ class TestChatToiotechIntegration(ChatModelIntegrationTests):
 
     @property
     def supports_image_inputs(self) -> bool:
-        return True
+        return bool(_PROFILE.get("image_inputs"))
 
     @property
     def supports_image_urls(self) -> bool:
-        return True
+        return bool(_PROFILE.get("image_url_inputs"))
+
+    @property
+    def supports_pdf_inputs(self) -> bool:
+        return bool(_PROFILE.get("pdf_inputs"))
 
     @property
     def supported_usage_metadata_details(self) -> dict[str, list[Any]]:
@@ -66,3 +72,9 @@ def test_reasoning_content_live() -> None:
     message = ChatToiotech(model=REASONING_MODEL).invoke("Is 91 prime? Answer yes or no.")
     assert message.additional_kwargs.get("reasoning_content")
     assert message.usage_metadata is not None
+
+
+def test_responses_only_model_live() -> None:
+    message = ChatToiotech(model=os.environ.get("TOIOTECH_TEST_RESPONSES_MODEL", "gpt-5.1-codex")).invoke("Say hi.")
+    assert message.text
+    assert message.response_metadata["id"].startswith("resp")
