@@ -56,7 +56,7 @@ class ContentBlockError(ValueError):
 
 
 @dataclass(frozen=True)
-class _Source:
+class BlockSource:
     """Where a data block's bytes are: a URL, inline base64 (with its MIME type) or a file id."""
 
     kind: SourceKind
@@ -142,7 +142,7 @@ def _unknown_type(block: dict[str, Any]) -> NoReturn:
     raise BlockProblem(msg)
 
 
-def _option(block: dict[str, Any], key: str) -> Any:
+def block_option(block: dict[str, Any], key: str) -> Any:
     """A setting from the block itself or from its `extras` (v1 keeps provider settings there)."""
     if block.get(key) is not None:
         return block[key]
@@ -158,7 +158,7 @@ def _text(block: dict[str, Any]) -> Part:
     return {"type": "text", "text": text}
 
 
-def _source(block: dict[str, Any]) -> _Source:
+def block_source(block: dict[str, Any]) -> BlockSource:
     """The single source of a v1 or v0 data block."""
     if "source_type" in block:  # v0: {"source_type": "url" | "base64" | "id", "url" | "data" | "id": ...}
         source_type = block["source_type"]
@@ -186,10 +186,10 @@ def _source(block: dict[str, Any]) -> _Source:
     if mime_type is not None and not isinstance(mime_type, str):
         msg = "'mime_type' must be a string"
         raise BlockProblem(msg)
-    return _Source(kind, value, mime_type or None)
+    return BlockSource(kind, value, mime_type or None)
 
 
-def _inline(source: _Source, kind: MediaKind, filename: str | None = None) -> tuple[str, str]:
+def inline_data(source: BlockSource, kind: MediaKind, filename: str | None = None) -> tuple[str, str]:
     """The MIME type and base64 data of an inline source (a base64 value or a data: URL)."""
     if source.kind == "url":
         mime_type, data = parse_data_url(source.value)
@@ -201,7 +201,7 @@ def _inline(source: _Source, kind: MediaKind, filename: str | None = None) -> tu
     return mime_type, data
 
 
-def _mime_type_of(source: _Source, data: str, kind: MediaKind, filename: str | None) -> str:
+def _mime_type_of(source: BlockSource, data: str, kind: MediaKind, filename: str | None) -> str:
     sniffed = sniff_mime_type(data, kind)
     if source.mime_type:
         declared = check_mime_type(source.mime_type)
@@ -220,17 +220,17 @@ def _mime_type_of(source: _Source, data: str, kind: MediaKind, filename: str | N
 def _media_url(block: dict[str, Any], kind: MediaKind) -> str:
     """The `url` of an image or video part: the block's http(s) URL, or its bytes as a data: URL."""
     _reject_on_chat_route(block)
-    source = _source(block)
+    source = block_source(block)
     if source.kind == "url" and not source.value.startswith("data:"):
         return check_media_url(source.value, kind)
-    mime_type, data = _inline(source, kind)
+    mime_type, data = inline_data(source, kind)
     return f"data:{mime_type};base64,{data}"
 
 
 def _image(block: dict[str, Any]) -> Part:
     image_url: Part = {"url": _media_url(block, "image")}
     for key in ("detail", "image_pixel_limit"):  # OpenAI's detail, Ark's pixel limit
-        if (value := _option(block, key)) is not None:
+        if (value := block_option(block, key)) is not None:
             image_url[key] = value
     return {"type": "image_url", "image_url": image_url}
 
@@ -239,7 +239,7 @@ def _video(block: dict[str, Any], video_fps: float | None) -> Part:
     if "video" in block and "source_type" not in block:
         return frame_list(block)
     video_url: Part = {"url": _media_url(block, "video")}
-    fps = _option(block, "fps")
+    fps = block_option(block, "fps")
     if fps is None:
         fps = video_fps
     if fps is not None:
@@ -248,18 +248,18 @@ def _video(block: dict[str, Any], video_fps: float | None) -> Part:
 
 
 def _audio(block: dict[str, Any]) -> Part:
-    source = _source(block)
+    source = block_source(block)
     if source.kind == "file_id" or (source.kind == "url" and not source.value.startswith("data:")):
         msg = "audio travels as inline data on the chat-completions route; send 'base64' with a 'mime_type'"
         raise BlockProblem(msg)
-    mime_type, data = _inline(source, "audio")
+    mime_type, data = inline_data(source, "audio")
     return {"type": "input_audio", "input_audio": {"data": data, "format": audio_format(mime_type)}}
 
 
 def _file(block: dict[str, Any]) -> Part:
     if "file" in block and "source_type" not in block:
         return native_file(block)
-    source = _source(block)
+    source = block_source(block)
     if source.kind == "file_id":
         return {"type": "file", "file": {"file_id": source.value}}
     if source.kind == "url" and not source.value.startswith("data:"):
@@ -268,8 +268,8 @@ def _file(block: dict[str, Any]) -> Part:
             "send its bytes as 'base64' with a 'mime_type', or a 'file_id' from the Files API"
         )
         raise BlockProblem(msg)
-    filename = _option(block, "filename") or block.get("title")  # text-plain blocks name themselves by title
-    mime_type, data = _inline(source, "file", filename)
+    filename = block_option(block, "filename") or block.get("title")  # text-plain blocks name themselves by title
+    mime_type, data = inline_data(source, "file", filename)
     return {
         "type": "file",
         "file": {"filename": filename or default_filename(mime_type), "file_data": f"data:{mime_type};base64,{data}"},

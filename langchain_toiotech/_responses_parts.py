@@ -17,9 +17,9 @@ from langchain_core.messages import AIMessage, BaseMessage
 
 from langchain_toiotech._content_blocks import (  # the chat route's readers, so both routes accept the same blocks
     ContentBlockError,
-    _inline,
-    _option,
-    _source,
+    block_option,
+    block_source,
+    inline_data,
     needs_responses_route,
 )
 from langchain_toiotech._media import BlockProblem, MediaKind, check_fps, check_media_url, default_filename
@@ -89,18 +89,18 @@ def _native(block: dict[str, Any]) -> Part:
 
 def _media(block: dict[str, Any], kind: MediaKind, url_key: str) -> Part:
     """`{url_key: http(s) or data: URL}` or `{"file_id": id}` for a v1/v0 data block."""
-    source = _source(block)
+    source = block_source(block)
     if source.kind == "file_id":
         return {"file_id": source.value}
     if source.kind == "url" and not source.value.startswith("data:"):
         return {url_key: check_media_url(source.value, kind)}
-    mime_type, data = _inline(source, kind)
+    mime_type, data = inline_data(source, kind)
     return {url_key: f"data:{mime_type};base64,{data}"}
 
 
 def _image(block: dict[str, Any]) -> Part:
     part: Part = {"type": "input_image", **_media(block, "image", "image_url")}
-    if (detail := _option(block, "detail")) is not None:
+    if (detail := block_option(block, "detail")) is not None:
         part["detail"] = detail
     return part
 
@@ -122,7 +122,7 @@ def _video(block: dict[str, Any]) -> Part:
         msg = "a frame-list video (Qwen) has no Responses API form; send it on the chat route"
         raise BlockProblem(msg)
     part: Part = {"type": "input_video", **_media(block, "video", "video_url")}
-    if (fps := _option(block, "fps")) is not None:
+    if (fps := block_option(block, "fps")) is not None:
         part["fps"] = check_fps(fps)
     return part
 
@@ -142,13 +142,13 @@ def _native_video_url(block: dict[str, Any]) -> Part:
 def _file(block: dict[str, Any]) -> Part:
     if "file" in block and "source_type" not in block:
         return _native_file(block)
-    source = _source(block)
+    source = block_source(block)
     if source.kind == "file_id":
         return {"type": "input_file", "file_id": source.value}
     if source.kind == "url" and not source.value.startswith("data:"):
         return {"type": "input_file", "file_url": check_media_url(source.value, "file")}
-    filename = _option(block, "filename")
-    mime_type, data = _inline(source, "file", filename)
+    filename = block_option(block, "filename")
+    mime_type, data = inline_data(source, "file", filename)
     return {
         "type": "input_file",
         "filename": filename or default_filename(mime_type),
