@@ -15,7 +15,7 @@ from langchain_toiotech.testing import GatewayEmulator
 class Gateway:
     """Where a script talks to: connection arguments for ChatToiotech and friends, and the emulator if offline."""
 
-    kwargs: dict[str, str] = field(default_factory=dict)
+    kwargs: dict[str, Any] = field(default_factory=dict)
     emulator: GatewayEmulator | None = None
 
 

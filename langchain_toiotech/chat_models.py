@@ -236,6 +236,12 @@ class ChatToiotech(GatewayClient, BaseChatModel):
     extra_body: dict[str, Any] | None = None
     """Vendor fields merged into the top level of the JSON body (as the OpenAI SDK's `extra_body`)."""
 
+    def __init__(self, **kwargs: Any) -> None:
+        """Create the model; see the class docstring for the arguments."""
+        # Declared here so type checkers take `model=` and a plain `str` api_key instead of pydantic's
+        # synthesized signature (the field aliases and SecretStr would not type-check).
+        super().__init__(**kwargs)
+
     @model_validator(mode="before")
     @classmethod
     def _build_extra(cls, values: dict[str, Any]) -> Any:

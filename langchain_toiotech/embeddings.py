@@ -98,6 +98,12 @@ class ToiotechEmbeddings(GatewayClient, Embeddings):
     model_kwargs: dict[str, Any] = Field(default_factory=dict)
     """Other request fields, sent at the top level of the JSON body."""
 
+    def __init__(self, **kwargs: Any) -> None:
+        """Create the client; see the class docstring for the arguments."""
+        # Declared here so type checkers take `model=` and a plain `str` api_key instead of pydantic's
+        # synthesized signature (the field aliases and SecretStr would not type-check).
+        super().__init__(**kwargs)
+
     @model_validator(mode="before")
     @classmethod
     def _build_extra(cls, values: dict[str, Any]) -> Any:

@@ -86,6 +86,12 @@ class ToiotechFiles(GatewayClient):
     files_base_url: str | None = None
     """Base URL of the Files API (`<files_base_url>/files`); None uses `base_url`."""
 
+    def __init__(self, **kwargs: Any) -> None:
+        """Create the client; see the class docstring for the arguments."""
+        # Declared here so type checkers take `model=` and a plain `str` api_key instead of pydantic's
+        # synthesized signature (the field aliases and SecretStr would not type-check).
+        super().__init__(**kwargs)
+
     @model_validator(mode="after")
     def _validate_settings(self) -> Self:
         if self.files_base_url is not None:
