@@ -8,6 +8,7 @@ answer is never mistaken for a short one.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import AsyncIterator, Iterator
 from typing import Any, Final, cast
@@ -147,16 +148,36 @@ def _unexpected_body(response: httpx.Response, body: bytes) -> JSONObject:
     return cast("JSONObject", payload)
 
 
+def _drain(events: Iterator[ServerSentEvent]) -> None:
+    """Read what follows the end marker (normally just the body's end) so the connection goes back to the pool.
+
+    An unread body makes httpx close the connection, and the next stream would pay a new TCP and TLS
+    handshake. The answer is complete by now, so a failure here is not the caller's concern.
+    """
+    with contextlib.suppress(httpx.TransportError):
+        for _ in events:
+            pass
+
+
+async def _adrain(events: AsyncIterator[ServerSentEvent]) -> None:
+    """Async twin of `_drain`."""
+    with contextlib.suppress(httpx.TransportError):
+        async for _ in events:
+            pass
+
+
 def iter_chat_chunks(response: httpx.Response) -> Iterator[JSONObject]:
     """Yield the chat chunks of a streaming response (the caller closes it)."""
     if not is_event_stream(response):
         yield completion_as_chunk(_unexpected_body(response, response.read()))
         return
     state = ChatStreamState()
+    events = EventSource(response).iter_sse()
     try:
-        for event in EventSource(response).iter_sse():
+        for event in events:
             chunk = state.accept(event.data)
             if state.done:
+                _drain(events)
                 return
             if chunk is not None:
                 yield chunk
@@ -171,10 +192,12 @@ async def aiter_chat_chunks(response: httpx.Response) -> AsyncIterator[JSONObjec
         yield completion_as_chunk(_unexpected_body(response, await response.aread()))
         return
     state = ChatStreamState()
+    events = EventSource(response).aiter_sse()
     try:
-        async for event in EventSource(response).aiter_sse():
+        async for event in events:
             chunk = state.accept(event.data)
             if state.done:
+                await _adrain(events)
                 return
             if chunk is not None:
                 yield chunk
@@ -192,12 +215,14 @@ def iter_responses_events(response: httpx.Response) -> Iterator[JSONObject]:
         }
         return
     state = ResponsesStreamState()
+    events = EventSource(response).iter_sse()
     try:
-        for event in EventSource(response).iter_sse():
+        for event in events:
             payload = state.accept(event)
             if payload is not None:
                 yield payload
             if state.done:
+                _drain(events)
                 return
     except httpx.TransportError as error:
         raise _mid_stream_failure(error) from error
@@ -213,12 +238,14 @@ async def aiter_responses_events(response: httpx.Response) -> AsyncIterator[JSON
         }
         return
     state = ResponsesStreamState()
+    events = EventSource(response).aiter_sse()
     try:
-        async for event in EventSource(response).aiter_sse():
+        async for event in events:
             payload = state.accept(event)
             if payload is not None:
                 yield payload
             if state.done:
+                await _adrain(events)
                 return
     except httpx.TransportError as error:
         raise _mid_stream_failure(error) from error
