@@ -52,7 +52,7 @@ def convert_messages(messages: Sequence[BaseMessage], *, video_fps: float | None
     for position, message in enumerate(messages):
         try:
             converted.append(convert_message_to_dict(message, video_fps=video_fps))
-        except ValueError as error:  # noqa: PERF203 - the error must name the message
+        except ValueError as error:
             msg = f"Message {position} ({message.type}): {error}"
             raise ValueError(msg) from error
     return converted

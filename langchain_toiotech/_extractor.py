@@ -257,7 +257,7 @@ async def _run_to_end(work: Awaitable[_T]) -> tuple[_T, bool]:
     while True:
         try:
             return await asyncio.shield(task), interrupted
-        except asyncio.CancelledError:  # noqa: PERF203 - the loop is the point: wait again after each cancel
+        except asyncio.CancelledError:
             if task.done():  # the work itself was cancelled, not only the wait for it
                 raise
             interrupted = True

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Final, Literal
 
@@ -144,7 +144,7 @@ def expiry_timestamp(expire_at: int | datetime | timedelta, *, now: float | None
         raise TypeError(msg)
     ahead = timedelta(seconds=timestamp - current)
     if not MIN_RETENTION <= ahead <= MAX_RETENTION:
-        when = datetime.fromtimestamp(timestamp, tz=timezone.utc).isoformat(timespec="seconds")
+        when = datetime.fromtimestamp(timestamp, tz=UTC).isoformat(timespec="seconds")
         msg = f"expire_at must be 1 to 30 days from now (Ark's retention range), got {when}"
         raise ValueError(msg)
     return int(timestamp)

@@ -221,7 +221,7 @@ def convert_input(
     for position, message in enumerate(messages[1:] if lead else messages, start=int(lead)):
         try:
             items.extend(_message_items(message, replay, video_fps))
-        except ValueError as error:  # noqa: PERF203 - the error must name the message
+        except ValueError as error:
             msg = f"Message {position} ({message.type}): {error}"
             raise ValueError(msg) from error
     return (text_of(messages[0].content) if lead else None), items

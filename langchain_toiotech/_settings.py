@@ -6,13 +6,12 @@ import ipaddress
 import sys
 import warnings
 from functools import cached_property
-from typing import Any, Final
+from typing import Any, Final, Self
 from urllib.parse import urlsplit
 
 import httpx
 from langchain_core.utils import from_env, secret_from_env
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
-from typing_extensions import Self
 
 from langchain_toiotech._client import (
     DEFAULT_BASE_URL,

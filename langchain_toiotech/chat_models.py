@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Iterator, Sequence
-from typing import Any
+from typing import Any, Self
 
 from langchain_core.callbacks import (
     AsyncCallbackManagerForLLMRun,
@@ -21,7 +21,6 @@ from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable
 from langchain_core.utils.utils import _build_model_kwargs
 from pydantic import Field, field_validator, model_validator
-from typing_extensions import Self
 
 from langchain_toiotech._chunks import TRUNCATING_FINISH_REASONS, ChatStreamAssembler
 from langchain_toiotech._content_blocks import check_fps

@@ -7,10 +7,9 @@ import builtins
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, Self
 
 from pydantic import model_validator
-from typing_extensions import Self
 
 from langchain_toiotech._file_objects import (
     DEFAULT_WAIT_TIMEOUT,
@@ -178,7 +177,11 @@ class ToiotechFiles(GatewayClient):
             current = self.retrieve(schedule.file_id)
         return current
 
-    async def await_until_active(self, file: str | FileObject, timeout: float = DEFAULT_WAIT_TIMEOUT) -> FileObject:
+    async def await_until_active(
+        self,
+        file: str | FileObject,
+        timeout: float = DEFAULT_WAIT_TIMEOUT,  # noqa: ASYNC109 - the same signature as its sync twin
+    ) -> FileObject:
         """Async twin of `wait_until_active`."""
         current, schedule = self._start_wait(file, timeout)
         if current is None:

@@ -18,7 +18,7 @@ from langchain_toiotech.testing._server import EmulatorServer
 from langchain_toiotech.testing._wire import JSON_TYPE, SSE_TYPE, Reply, dumps, split_sse_blocks, sse_item
 
 if TYPE_CHECKING:  # typing.Self is 3.11+; the stub-only import keeps the runtime on the standard library
-    from typing_extensions import Self
+    from typing import Self
 
 
 class GatewayEmulator:

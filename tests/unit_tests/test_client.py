@@ -498,7 +498,7 @@ async def test_base_url_joining(base_url: str) -> None:
         ),
     ],
 )
-async def test_timeout_passed_through(timeout: Any, expected: dict[str, float], mode: str) -> None:
+async def test_timeout_passed_through(timeout: Any, expected: dict[str, float], mode: str) -> None:  # noqa: ASYNC109
     gateway = Gateway(answer)
 
     await call(make_model(gateway, timeout=timeout), mode)

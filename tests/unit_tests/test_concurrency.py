@@ -20,6 +20,7 @@ import httpx
 import pytest
 
 from langchain_toiotech import ChatToiotech, _client
+from langchain_toiotech.errors import APITimeoutError, StreamError, ToiotechError
 from langchain_toiotech.testing import Fault, GatewayEmulator
 
 TLS = httpx.create_ssl_context()  # built once; each default client would load the CA bundle again
@@ -274,20 +275,35 @@ def stream_twice(model: ChatToiotech, index: int) -> list[str]:
     return ["".join(str(chunk.content) for chunk in model.stream(f"thread {index} part {part}")) for part in (1, 2)]
 
 
-def test_a_pool_of_one_serialises_threads_safely(gw: GatewayEmulator) -> None:
-    # Streams only. Keep-alive handovers of one idle connection between 16 threads (what invokes do) trip a race
-    # in httpcore 1.0.9's sync pool (encode/httpcore#1110 family): another thread's pool pass can close the
-    # connection just taken, failing or hanging that request. A stream never leaves its connection idle.
+def stream_twice_or_error(model: ChatToiotech, index: int) -> list[str | type[ToiotechError]]:
+    answers: list[str | type[ToiotechError]] = []
+    for part in (1, 2):
+        try:
+            answers.append("".join(str(chunk.content) for chunk in model.stream(f"thread {index} part {part}")))
+        except ToiotechError as error:
+            answers.append(type(error))
+    return answers
+
+
+def test_a_saturated_pool_of_one_never_returns_a_wrong_or_short_answer(gw: GatewayEmulator) -> None:
+    # With one connection and 16 threads every request queues for it, and httpcore 1.0.9's sync pool can then
+    # close a connection it has just handed to another thread (encode/httpcore#1110, open upstream): about one
+    # stream in a thousand breaks. Our promise under that fault: the caller gets the exact answer or a typed
+    # error (never a silently short answer, never a wait past the timeout). The shared default pool does not
+    # saturate this way (see test_threads_share_the_process_wide_client).
     with httpx.Client(limits=httpx.Limits(max_connections=1), verify=TLS) as client:
-        model = make_model(gw, http_client=client)
+        model = make_model(gw, http_client=client, timeout=3.0)
 
         with ThreadPoolExecutor(THREADS) as pool:
-            answers = list(pool.map(functools.partial(stream_twice, model), range(THREADS)))
+            answers = list(pool.map(functools.partial(stream_twice_or_error, model), range(THREADS)))
 
-        assert answers == [[expected(f"thread {index} part {part}") for part in (1, 2)] for index in range(THREADS)]
+        outcomes = [answer for pair in answers for answer in pair]
+        for index, pair in enumerate(answers):
+            for part, answer in zip((1, 2), pair, strict=True):
+                assert answer == expected(f"thread {index} part {part}") or answer in {StreamError, APITimeoutError}
+        assert sum(isinstance(answer, str) for answer in outcomes) >= len(outcomes) - 2
         assert len(pool_of(client).connections) <= 1
         assert busy(client) == []
-    assert len(chat_prompts(gw)) == 2 * THREADS  # one attempt each: no request failed and was retried
 
 
 # --- batch keeps input order ----------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ import copy
 import json
 import logging
 import sys
-from collections.abc import AsyncGenerator, Generator, Iterator
+from collections.abc import AsyncGenerator, Generator
 from pathlib import Path
 from typing import Any, cast
 
@@ -87,12 +87,6 @@ def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     monkeypatch.setattr(files, "_sleep", delays.append)
     monkeypatch.setattr(files, "_asleep", record)
     return delays
-
-
-@pytest.fixture
-def gw() -> Iterator[GatewayEmulator]:
-    with GatewayEmulator() as emulator:
-        yield emulator
 
 
 def make(path: Path, data: bytes) -> Path:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from enum import Enum
 from typing import Any
 
@@ -16,7 +15,7 @@ from langchain_toiotech.testing import GatewayEmulator
 TLS = httpx.create_ssl_context()  # built once; each default client would load the CA bundle again
 
 
-class Unit(str, Enum):
+class Unit(str, Enum):  # noqa: UP042 - the schema pydantic builds for a (str, Enum) is what is tested
     CELSIUS = "celsius"
     FAHRENHEIT = "fahrenheit"
 
@@ -51,20 +50,6 @@ TIME_TOOL = {
         "parameters": {"type": "object", "properties": {"zone": {"type": "string"}}, "required": ["zone"]},
     },
 }
-
-
-@pytest.fixture
-def gw() -> Iterator[GatewayEmulator]:
-    with GatewayEmulator() as emulator:
-        yield emulator
-
-
-@pytest.fixture
-def client(gw: GatewayEmulator) -> Iterator[httpx.Client]:
-    with httpx.Client(
-        base_url=gw.base_url, headers={"Authorization": "Bearer sk-test"}, timeout=10, verify=TLS
-    ) as http:
-        yield http
 
 
 def _chat(client: httpx.Client, text: Any, **extra: Any) -> dict[str, Any]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import itertools
 import json
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,20 +18,6 @@ CHAT = "/chat/completions"
 STREAM_BODY = {"model": "m", "stream": True, "messages": [{"role": "user", "content": "hi there friend"}]}
 
 TLS = httpx.create_ssl_context()  # built once; each default client would load the CA bundle again
-
-
-@pytest.fixture
-def gw() -> Iterator[GatewayEmulator]:
-    with GatewayEmulator() as emulator:
-        yield emulator
-
-
-@pytest.fixture
-def client(gw: GatewayEmulator) -> Iterator[httpx.Client]:
-    with httpx.Client(
-        base_url=gw.base_url, headers={"Authorization": "Bearer sk-test"}, timeout=10, verify=TLS
-    ) as http:
-        yield http
 
 
 def _data(text: str) -> list[str]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -17,20 +16,6 @@ CHAT = "/chat/completions"
 BODY = {"model": "m", "stream": True, "messages": [{"role": "user", "content": "hi"}]}
 
 TLS = httpx.create_ssl_context()  # built once; each default client would load the CA bundle again
-
-
-@pytest.fixture
-def gw() -> Iterator[GatewayEmulator]:
-    with GatewayEmulator() as emulator:
-        yield emulator
-
-
-@pytest.fixture
-def client(gw: GatewayEmulator) -> Iterator[httpx.Client]:
-    with httpx.Client(
-        base_url=gw.base_url, headers={"Authorization": "Bearer sk-test"}, timeout=10, verify=TLS
-    ) as http:
-        yield http
 
 
 @pytest.mark.parametrize("fixture", PAYLOADS, ids=[path.name for path in PAYLOADS])

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from itertools import groupby
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
 from langchain_toiotech.testing import GatewayEmulator
 
@@ -26,20 +24,6 @@ WEATHER = {
 }
 
 TLS = httpx.create_ssl_context()  # built once; each default client would load the CA bundle again
-
-
-@pytest.fixture
-def gw() -> Iterator[GatewayEmulator]:
-    with GatewayEmulator() as emulator:
-        yield emulator
-
-
-@pytest.fixture
-def client(gw: GatewayEmulator) -> Iterator[httpx.Client]:
-    with httpx.Client(
-        base_url=gw.base_url, headers={"Authorization": "Bearer sk-test"}, timeout=10, verify=TLS
-    ) as http:
-        yield http
 
 
 def _events(text: str) -> list[tuple[str, dict[str, Any]]]:

@@ -10,8 +10,7 @@ import hashlib
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -45,12 +44,6 @@ def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     monkeypatch.setattr(files, "_sleep", delays.append)
     monkeypatch.setattr(files, "_asleep", record)
     return delays
-
-
-@pytest.fixture
-def gw() -> Iterator[GatewayEmulator]:
-    with GatewayEmulator() as emulator:
-        yield emulator
 
 
 @pytest.fixture
@@ -164,10 +157,10 @@ def test_mime_type_comes_from_the_bytes_before_the_extension(gw: GatewayEmulator
 
 def test_expire_at_becomes_arks_field(gw: GatewayEmulator, png: Path) -> None:
     client = client_for(gw)
-    week = int(datetime.now(timezone.utc).timestamp()) + 7 * 86400
+    week = int(datetime.now(UTC).timestamp()) + 7 * 86400
     by_int = client.upload(png, expire_at=week)
     by_delta = client.upload(png, expire_at=timedelta(days=2))
-    by_datetime = client.upload(png, expire_at=datetime.now(timezone.utc) + timedelta(days=30, seconds=-60))
+    by_datetime = client.upload(png, expire_at=datetime.now(UTC) + timedelta(days=30, seconds=-60))
     sent = [int(request.body["expire_at"]) for request in gw.requests]
     assert sent[0] == week
     assert by_int.expire_at == week
