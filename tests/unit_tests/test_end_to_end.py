@@ -192,3 +192,25 @@ def test_responses_route_tools_and_structured_output(emulator: GatewayEmulator) 
     forecast = model.with_structured_output(Forecast, method="json_schema").invoke("forecast please")
     assert forecast == Forecast(city="example", celsius=1.5, rain=True)
     assert emulator.requests[-1].body["text"]["format"]["type"] == "json_schema"
+
+
+# --- event streams that LangGraph and LangSmith consume ---------------------------------------------------------
+
+
+async def test_astream_events_v2_carries_reasoning_chunks(emulator: GatewayEmulator) -> None:
+    events = [event async for event in chat(emulator).astream_events("Why?", version="v2")]
+    kinds = [event["event"] for event in events]
+    assert kinds[0] == "on_chat_model_start"
+    assert kinds[-1] == "on_chat_model_end"
+    streamed = [event["data"]["chunk"] for event in events if event["event"] == "on_chat_model_stream"]
+    assert "".join(str(chunk.content) for chunk in streamed).endswith("You said: Why?")
+    reasoning = "".join(chunk.additional_kwargs.get("reasoning_content", "") for chunk in streamed)
+    assert reasoning == "Thinking about: Why?"
+
+
+def test_stream_events_v3_lifecycle_is_valid(emulator: GatewayEmulator) -> None:
+    lifecycle = pytest.importorskip("langchain_tests.utils.stream_lifecycle")
+    events = list(chat(emulator).stream_events("Why?", version="v3"))
+    lifecycle.assert_valid_event_stream(events)
+    assert events[0]["event"] == "message-start"
+    assert events[-1]["event"] == "message-finish"
