@@ -19,30 +19,14 @@ from langchain_core.language_models import (
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable
-from langchain_core.utils.utils import _build_model_kwargs
 from pydantic import Field, field_validator, model_validator
 
-from langchain_toiotech._chunks import TRUNCATING_FINISH_REASONS, ChatStreamAssembler
 from langchain_toiotech._content_blocks import check_fps
-from langchain_toiotech._convert import convert_messages, create_chat_result
-from langchain_toiotech._pass_back import PassBackMode, apply_pass_back
+from langchain_toiotech._pass_back import PassBackMode
 from langchain_toiotech._profiles import model_family, model_profile
-from langchain_toiotech._reasoning_controls import check_knob, translate_reasoning
-from langchain_toiotech._responses import (
-    create_responses_result,
-    reasoning_params,
-    responses_payload,
-    use_responses_route,
-)
-from langchain_toiotech._responses_stream import ResponsesStreamAssembler
-from langchain_toiotech._settings import API_KEY_ENV, GatewayClient
-from langchain_toiotech._streaming import (
-    aiter_chat_chunks,
-    aiter_responses_events,
-    iter_chat_chunks,
-    iter_responses_events,
-    stream_error_from_payload,
-)
+from langchain_toiotech._reasoning_controls import check_knob
+from langchain_toiotech._routing import RequestDefaults, plan_request
+from langchain_toiotech._settings import API_KEY_ENV, RequestFieldClient
 from langchain_toiotech._structured import (
     StructuredOutputMethod,
     ToolLike,
@@ -55,11 +39,8 @@ from langchain_toiotech._version import __version__
 
 logger = logging.getLogger("langchain_toiotech")
 
-_CHAT_PATH = "/chat/completions"
-_RESPONSES_PATH = "/responses"
 
-
-class ChatToiotech(GatewayClient, BaseChatModel):
+class ChatToiotech(RequestFieldClient, BaseChatModel):
     """Chat model for the toiotech AI gateway (OpenAI-compatible, ~150 models from many vendors).
 
     Reasoning text from every vendor (`reasoning_content`, `reasoning`, `reasoning_details`, or a
@@ -230,8 +211,6 @@ class ChatToiotech(GatewayClient, BaseChatModel):
     """Stream even when `invoke` is called."""
     stream_usage: bool = True
     """Ask for usage in streams (`stream_options.include_usage`)."""
-    model_kwargs: dict[str, Any] = Field(default_factory=dict)
-    """Other request fields, sent at the top level of the JSON body."""
     extra_body: dict[str, Any] | None = None
     """Vendor fields merged into the top level of the JSON body (as the OpenAI SDK's `extra_body`)."""
 
@@ -240,17 +219,6 @@ class ChatToiotech(GatewayClient, BaseChatModel):
         # Declared here so type checkers take `model=` and a plain `str` api_key instead of pydantic's
         # synthesized signature (the field aliases and SecretStr would not type-check).
         super().__init__(**kwargs)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _build_extra(cls, values: dict[str, Any]) -> Any:
-        return _build_model_kwargs(values, cls._all_required_field_names())
-
-    @classmethod
-    def _all_required_field_names(cls) -> set[str]:
-        return {name for name, field in cls.model_fields.items()} | {
-            field.alias for field in cls.model_fields.values() if field.alias
-        }
 
     @field_validator("video_fps")
     @classmethod
@@ -323,83 +291,19 @@ class ChatToiotech(GatewayClient, BaseChatModel):
     def _stream_chunk_timeout(self) -> float | None:
         return self.stream_chunk_timeout
 
-    def _get_request_payload(
-        self,
-        messages: Sequence[BaseMessage],
-        *,
-        stop: list[str] | None,
-        stream: bool,
-        **kwargs: Any,
-    ) -> dict[str, Any]:
-        stream_usage = kwargs.pop("stream_usage", self.stream_usage)
-        knob = kwargs.pop("reasoning", self.reasoning)
-        model = str(kwargs.get("model") or self.model)
-        family = model_family(model)
-        payload: dict[str, Any] = {
-            "model": self.model,
-            **(translate_reasoning(knob, family, model) if knob is not None else {}),
-            **self._default_params,
-            **self.model_kwargs,
-        }
-        payload.update(self.extra_body or {})
-        payload.update(kwargs)
-        payload["messages"] = apply_pass_back(
-            convert_messages(messages, video_fps=self.video_fps), messages, family=family, mode=self.reasoning_pass_back
+    @property
+    def _request_defaults(self) -> RequestDefaults:
+        return RequestDefaults(
+            model=self.model,
+            params={**self._default_params, **self.model_kwargs},
+            extra_body=self.extra_body or {},
+            reasoning=self.reasoning,
+            stop=self.stop,
+            stream_usage=self.stream_usage,
+            video_fps=self.video_fps,
+            pass_back=self.reasoning_pass_back,
+            use_responses_api=self.use_responses_api,
         )
-        stop_sequences = stop if stop is not None else self.stop
-        if stop_sequences:
-            payload["stop"] = stop_sequences
-        if stream:
-            payload["stream"] = True
-            if stream_usage:
-                payload["stream_options"] = {"include_usage": True}
-        else:
-            payload.pop("stream", None)
-        return payload
-
-    def _get_responses_payload(
-        self,
-        messages: Sequence[BaseMessage],
-        *,
-        stop: list[str] | None,
-        stream: bool,
-        **kwargs: Any,
-    ) -> dict[str, Any]:
-        knob = kwargs.pop("reasoning", self.reasoning)
-        model = str(kwargs.get("model") or self.model)
-        params: dict[str, Any] = {
-            "model": self.model,
-            **reasoning_params(knob, model_family(model), model),
-            **self._default_params,
-            **self.model_kwargs,
-            **(self.extra_body or {}),
-            **kwargs,
-        }
-        stop_sequences = stop if stop is not None else self.stop
-        return responses_payload(messages, params, stop=stop_sequences, stream=stream, video_fps=self.video_fps)
-
-    def _route(
-        self, messages: Sequence[BaseMessage], stop: list[str] | None, *, stream: bool, kwargs: dict[str, Any]
-    ) -> tuple[bool, str, dict[str, Any]]:
-        """`(uses the Responses API, path, payload)` for one call; `model=` passed to the call counts."""
-        model = str(kwargs.get("model") or self.model)
-        if use_responses_route(messages, setting=self.use_responses_api, model=model):
-            return True, _RESPONSES_PATH, self._get_responses_payload(messages, stop=stop, stream=stream, **kwargs)
-        return False, _CHAT_PATH, self._get_request_payload(messages, stop=stop, stream=stream, **kwargs)
-
-    def _create_chat_result(self, body: dict[str, Any]) -> ChatResult:
-        if body.get("error") is not None and not body.get("choices"):
-            raise stream_error_from_payload(body, prefix="The gateway answered with an error")
-        result = create_chat_result(body)
-        for generation in result.generations:
-            finish_reason = (generation.generation_info or {}).get("finish_reason")
-            if finish_reason in TRUNCATING_FINISH_REASONS:
-                logger.warning(
-                    "The answer from %s stopped early: finish_reason=%r.",
-                    body.get("model"),
-                    finish_reason,
-                )
-        return result
 
     def _generate(
         self,
@@ -408,9 +312,8 @@ class ChatToiotech(GatewayClient, BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,  # noqa: ARG002 - callbacks fire in core
         **kwargs: Any,
     ) -> ChatResult:
-        responses, path, payload = self._route(messages, stop, stream=False, kwargs=kwargs)
-        body = self._transport.request_json("POST", path, json=payload)
-        return create_responses_result(body) if responses else self._create_chat_result(body)
+        route = plan_request(self._request_defaults, messages, stop, stream=False, kwargs=kwargs)
+        return route.read(self._transport.request_json("POST", route.path, json=route.payload))
 
     async def _agenerate(
         self,
@@ -419,9 +322,8 @@ class ChatToiotech(GatewayClient, BaseChatModel):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,  # noqa: ARG002 - callbacks fire in core
         **kwargs: Any,
     ) -> ChatResult:
-        responses, path, payload = self._route(messages, stop, stream=False, kwargs=kwargs)
-        body = await self._async_transport.request_json("POST", path, json=payload)
-        return create_responses_result(body) if responses else self._create_chat_result(body)
+        route = plan_request(self._request_defaults, messages, stop, stream=False, kwargs=kwargs)
+        return route.read(await self._async_transport.request_json("POST", route.path, json=route.payload))
 
     def _stream(
         self,
@@ -430,11 +332,10 @@ class ChatToiotech(GatewayClient, BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
-        responses, path, payload = self._route(messages, stop, stream=True, kwargs=kwargs)
-        assembler = ResponsesStreamAssembler() if responses else ChatStreamAssembler()
-        events = iter_responses_events if responses else iter_chat_chunks
-        with self._transport.stream(path, payload) as response:
-            for wire_chunk in events(response):
+        route = plan_request(self._request_defaults, messages, stop, stream=True, kwargs=kwargs)
+        assembler = route.assembler()
+        with self._transport.stream(route.path, route.payload) as response:
+            for wire_chunk in route.events(response):
                 for chunk in assembler.feed(wire_chunk):
                     if run_manager:
                         run_manager.on_llm_new_token(chunk.text, chunk=chunk)
@@ -448,11 +349,10 @@ class ChatToiotech(GatewayClient, BaseChatModel):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
-        responses, path, payload = self._route(messages, stop, stream=True, kwargs=kwargs)
-        assembler = ResponsesStreamAssembler() if responses else ChatStreamAssembler()
-        events = aiter_responses_events if responses else aiter_chat_chunks
-        async with self._async_transport.stream(path, payload) as response:
-            async for wire_chunk in events(response):
+        route = plan_request(self._request_defaults, messages, stop, stream=True, kwargs=kwargs)
+        assembler = route.assembler()
+        async with self._async_transport.stream(route.path, route.payload) as response:
+            async for wire_chunk in route.aevents(response):
                 for chunk in assembler.feed(wire_chunk):
                     if run_manager:
                         await run_manager.on_llm_new_token(chunk.text, chunk=chunk)

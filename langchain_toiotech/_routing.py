@@ -1,0 +1,169 @@
+"""One call's route: which endpoint, the JSON body it sends, and how the answer is read. Pure; no I/O."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+import httpx
+from langchain_core.messages import BaseMessage
+from langchain_core.outputs import ChatResult
+
+from langchain_toiotech._chunks import TRUNCATING_FINISH_REASONS, ChatStreamAssembler
+from langchain_toiotech._convert import convert_messages, create_chat_result
+from langchain_toiotech._pass_back import PassBackMode, apply_pass_back
+from langchain_toiotech._profiles import model_family
+from langchain_toiotech._reasoning_controls import translate_reasoning
+from langchain_toiotech._responses import (
+    create_responses_result,
+    reasoning_params,
+    responses_payload,
+    use_responses_route,
+)
+from langchain_toiotech._responses_stream import ResponsesStreamAssembler
+from langchain_toiotech._streaming import (
+    aiter_chat_chunks,
+    aiter_responses_events,
+    iter_chat_chunks,
+    iter_responses_events,
+    stream_error_from_payload,
+)
+
+logger = logging.getLogger("langchain_toiotech")
+
+JSONObject = dict[str, Any]
+CHAT_PATH: Final = "/chat/completions"
+RESPONSES_PATH: Final = "/responses"
+
+
+@dataclass(frozen=True)
+class RequestDefaults:
+    """The model's settings every request starts from; call-time keyword arguments override them."""
+
+    model: str
+    params: JSONObject
+    """Generation fields and `model_kwargs`, already without unset values."""
+    extra_body: JSONObject
+    reasoning: JSONObject | None
+    stop: list[str] | str | None
+    stream_usage: bool
+    video_fps: float | None
+    pass_back: PassBackMode
+    use_responses_api: bool | None
+
+
+@dataclass(frozen=True)
+class Route:
+    """Where one call goes and what it sends; the readers match the endpoint."""
+
+    responses: bool
+    path: str
+    payload: JSONObject
+
+    def read(self, body: JSONObject) -> ChatResult:
+        """The `ChatResult` of a non-stream answer."""
+        return create_responses_result(body) if self.responses else read_chat_body(body)
+
+    def assembler(self) -> ChatStreamAssembler | ResponsesStreamAssembler:
+        """A fresh assembler for this route's stream events."""
+        return ResponsesStreamAssembler() if self.responses else ChatStreamAssembler()
+
+    @property
+    def events(self) -> Callable[[httpx.Response], Iterator[JSONObject]]:
+        """The decoder of this route's stream."""
+        return iter_responses_events if self.responses else iter_chat_chunks
+
+    @property
+    def aevents(self) -> Callable[[httpx.Response], AsyncIterator[JSONObject]]:
+        """Async twin of `events`."""
+        return aiter_responses_events if self.responses else aiter_chat_chunks
+
+
+def plan_request(
+    defaults: RequestDefaults,
+    messages: Sequence[BaseMessage],
+    stop: list[str] | None,
+    *,
+    stream: bool,
+    kwargs: JSONObject,
+) -> Route:
+    """The route of one call; a `model=` passed to the call decides it as much as the model's own name.
+
+    Raises:
+        ValueError: a message, block or reasoning setting cannot be expressed on the chosen route.
+    """
+    kwargs = dict(kwargs)
+    model = str(kwargs.get("model") or defaults.model)
+    if use_responses_route(messages, setting=defaults.use_responses_api, model=model):
+        body = _responses_body(defaults, messages, stop, model, stream=stream, kwargs=kwargs)
+        return Route(responses=True, path=RESPONSES_PATH, payload=body)
+    body = _chat_body(defaults, messages, stop, model, stream=stream, kwargs=kwargs)
+    return Route(responses=False, path=CHAT_PATH, payload=body)
+
+
+def _chat_body(
+    defaults: RequestDefaults,
+    messages: Sequence[BaseMessage],
+    stop: list[str] | None,
+    model: str,
+    *,
+    stream: bool,
+    kwargs: JSONObject,
+) -> JSONObject:
+    stream_usage = kwargs.pop("stream_usage", defaults.stream_usage)
+    knob = kwargs.pop("reasoning", defaults.reasoning)
+    family = model_family(model)
+    # Precedence, lowest first: the reasoning knob, the model's raw fields, extra_body, call-time arguments.
+    payload: JSONObject = {
+        "model": defaults.model,
+        **(translate_reasoning(knob, family, model) if knob is not None else {}),
+        **defaults.params,
+        **defaults.extra_body,
+        **kwargs,
+    }
+    wire_messages = convert_messages(messages, video_fps=defaults.video_fps)
+    payload["messages"] = apply_pass_back(wire_messages, messages, family=family, mode=defaults.pass_back)
+    stop_sequences = stop if stop is not None else defaults.stop
+    if stop_sequences:
+        payload["stop"] = stop_sequences
+    payload.pop("stream", None)
+    if stream:
+        payload["stream"] = True
+        if stream_usage:
+            payload["stream_options"] = {"include_usage": True}
+    return payload
+
+
+def _responses_body(
+    defaults: RequestDefaults,
+    messages: Sequence[BaseMessage],
+    stop: list[str] | None,
+    model: str,
+    *,
+    stream: bool,
+    kwargs: JSONObject,
+) -> JSONObject:
+    knob = kwargs.pop("reasoning", defaults.reasoning)
+    params: JSONObject = {
+        "model": defaults.model,
+        **reasoning_params(knob, model_family(model), model),
+        **defaults.params,
+        **defaults.extra_body,
+        **kwargs,
+    }
+    stop_sequences = stop if stop is not None else defaults.stop
+    return responses_payload(messages, params, stop=stop_sequences, stream=stream, video_fps=defaults.video_fps)
+
+
+def read_chat_body(body: JSONObject) -> ChatResult:
+    """The `ChatResult` of a chat completion; a 200 that carries an error raises, truncation is logged."""
+    if body.get("error") is not None and not body.get("choices"):
+        raise stream_error_from_payload(body, prefix="The gateway answered with an error")
+    result = create_chat_result(body)
+    for generation in result.generations:
+        finish_reason = (generation.generation_info or {}).get("finish_reason")
+        if finish_reason in TRUNCATING_FINISH_REASONS:
+            logger.warning("The answer from %s stopped early: finish_reason=%r.", body.get("model"), finish_reason)
+    return result
