@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 import httpx
 from langchain_core.utils import from_env, secret_from_env
+from langchain_core.utils.utils import _build_model_kwargs
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
 from langchain_toiotech._client import (
@@ -173,3 +174,20 @@ class GatewayClient(BaseModel):
     @cached_property
     def _async_transport(self) -> AsyncTransport:
         return AsyncTransport(self._settings, self.http_async_client)
+
+
+class RequestFieldClient(GatewayClient):
+    """A client whose unknown constructor arguments become request fields, as in langchain-openai.
+
+    `ChatToiotech(model="x", top_k=5)` warns and sends `top_k` in the JSON body, instead of failing on (or, as
+    pydantic would by default, silently ignoring) a vendor field the class does not declare.
+    """
+
+    model_kwargs: dict[str, Any] = Field(default_factory=dict)
+    """Other request fields, sent at the top level of the JSON body."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _collect_model_kwargs(cls, values: dict[str, Any]) -> Any:
+        names = set(cls.model_fields) | {field.alias for field in cls.model_fields.values() if field.alias}
+        return _build_model_kwargs(values, names)

@@ -8,8 +8,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Literal, TypeVar
 
 from langchain_core.embeddings import Embeddings
-from langchain_core.utils.utils import _build_model_kwargs
-from pydantic import Field, model_validator
+from pydantic import Field
 
 from langchain_toiotech._client import (
     JSONObject,
@@ -20,7 +19,7 @@ from langchain_toiotech._embedding_batches import (
     check_texts,
     vectors_in_order,
 )
-from langchain_toiotech._settings import GatewayClient
+from langchain_toiotech._settings import RequestFieldClient
 
 __all__ = ["ToiotechEmbeddings"]
 
@@ -31,7 +30,7 @@ _T = TypeVar("_T")
 _R = TypeVar("_R")
 
 
-class ToiotechEmbeddings(GatewayClient, Embeddings):
+class ToiotechEmbeddings(RequestFieldClient, Embeddings):
     """Text embeddings from the toiotech AI gateway (OpenAI-compatible `/v1/embeddings`).
 
     Texts are sent in batches of `chunk_size`; the async methods run up to `max_concurrency` batches
@@ -95,21 +94,12 @@ class ToiotechEmbeddings(GatewayClient, Embeddings):
     """Most requests in flight at once in the async methods."""
     encoding_format: Literal["float", "base64"] | None = "base64"
     """Wire format of the vectors; base64 float32 is smaller and faster to decode (see the class docs)."""
-    model_kwargs: dict[str, Any] = Field(default_factory=dict)
-    """Other request fields, sent at the top level of the JSON body."""
 
     def __init__(self, **kwargs: Any) -> None:
         """Create the client; see the class docstring for the arguments."""
         # Declared here so type checkers take `model=` and a plain `str` api_key instead of pydantic's
         # synthesized signature (the field aliases and SecretStr would not type-check).
         super().__init__(**kwargs)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _build_extra(cls, values: dict[str, Any]) -> Any:
-        # Unknown constructor arguments become request fields, as in ChatToiotech and OpenAIEmbeddings.
-        names = set(cls.model_fields) | {field.alias for field in cls.model_fields.values() if field.alias}
-        return _build_model_kwargs(values, names)
 
     def _payload(self, batch: list[str]) -> JSONObject:
         payload: JSONObject = {"model": self.model, **self.model_kwargs, "input": batch}
