@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Final, Self
 
-from pydantic import model_validator
+from pydantic import ConfigDict, model_validator
 
 from langchain_toiotech._file_objects import (
     DEFAULT_WAIT_TIMEOUT,
@@ -81,6 +81,9 @@ class ToiotechFiles(GatewayClient):
         (e.g. `https://ark.cn-beijing.volces.com/api/v3`). timeout, max_retries (2), default_headers,
         http_client, http_async_client.
     """
+
+    # The Files API takes no free-form request fields: a misspelt argument must fail, not vanish.
+    model_config = ConfigDict(extra="forbid")
 
     files_base_url: str | None = None
     """Base URL of the Files API (`<files_base_url>/files`); None uses `base_url`."""

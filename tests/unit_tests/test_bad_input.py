@@ -255,3 +255,20 @@ def test_tool_choice_naming_a_bound_tool_is_accepted(gateway: CountingGateway) -
 
     assert bound.kwargs["tool_choice"] == {"type": "function", "function": {"name": "get_weather"}}  # type: ignore[attr-defined]
     assert gateway.calls == 0
+
+
+def test_files_client_rejects_an_unknown_argument() -> None:
+    from pydantic import ValidationError  # noqa: PLC0415 - only this test needs it
+
+    from langchain_toiotech import ToiotechFiles  # noqa: PLC0415 - lazy public name
+
+    with pytest.raises(ValidationError, match="files_base_ur"):
+        ToiotechFiles(api_key="sk-test", files_base_ur="https://ark.example.com/api/v3")
+
+
+def test_chat_model_sends_an_unknown_argument_as_a_request_field_with_a_warning() -> None:
+    from langchain_toiotech import ChatToiotech  # noqa: PLC0415 - lazy public name
+
+    with pytest.warns(UserWarning, match="top_k"):
+        model = ChatToiotech(model="m", api_key="sk-test", top_k=5)
+    assert model.model_kwargs == {"top_k": 5}
