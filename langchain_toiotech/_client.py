@@ -21,6 +21,7 @@ from typing import Any, Final, cast
 
 import httpx
 
+from langchain_toiotech._limits import ACCEPT_ENCODING, DEFAULT_REPLY_LIMITS, ReplyLimits
 from langchain_toiotech._retry import retry_delay, should_retry
 from langchain_toiotech._version import __version__
 from langchain_toiotech.errors import (
@@ -55,6 +56,7 @@ class TransportSettings:
     max_retries: int = DEFAULT_MAX_RETRIES
     default_headers: tuple[tuple[str, str], ...] = ()
     stream_chunk_timeout: float | None = None
+    reply_limits: ReplyLimits = DEFAULT_REPLY_LIMITS
 
     def url(self, path: str) -> str:
         """Join the base URL and an endpoint path such as `/chat/completions`."""
@@ -71,7 +73,14 @@ class TransportSettings:
     # Built once per settings object: they are the same for every request, and invoke is a hot path.
     @functools.cached_property
     def _plain_headers(self) -> dict[str, str]:
-        return {"User-Agent": _USER_AGENT, **dict(self.default_headers), "Authorization": f"Bearer {self.api_key}"}
+        # Only the encodings the bounded readers can decode piece by piece: httpx would also offer br and zstd
+        # when their packages happen to be installed, and those we could not bound.
+        return {
+            "User-Agent": _USER_AGENT,
+            "Accept-Encoding": ACCEPT_ENCODING,
+            **dict(self.default_headers),
+            "Authorization": f"Bearer {self.api_key}",
+        }
 
     @functools.cached_property
     def _stream_headers(self) -> dict[str, str]:

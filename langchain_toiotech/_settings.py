@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 import sys
 import warnings
@@ -12,7 +13,7 @@ from urllib.parse import urlsplit
 import httpx
 from langchain_core.utils import from_env, secret_from_env
 from langchain_core.utils.utils import _build_model_kwargs
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from langchain_toiotech._client import (
     DEFAULT_BASE_URL,
@@ -21,6 +22,7 @@ from langchain_toiotech._client import (
     Transport,
     TransportSettings,
 )
+from langchain_toiotech._limits import DEFAULT_REPLY_LIMITS, ReplyLimits
 
 API_KEY_ENV: Final = "TOIOTECH_API_KEY"
 BASE_URL_ENV: Final = "TOIOTECH_BASE_URL"
@@ -92,6 +94,16 @@ def check_max_retries(max_retries: int) -> None:
         raise ValueError(msg)
 
 
+def check_reply_limit_names(value: Any) -> Any:
+    """Reject a `reply_limits` dict with a name `ReplyLimits` does not have (pydantic would drop it silently)."""
+    if isinstance(value, dict):
+        known = {field.name for field in dataclasses.fields(ReplyLimits)}
+        if unknown := sorted(set(value) - known):
+            msg = f"reply_limits has no limit named {', '.join(unknown)}; the limits are {', '.join(sorted(known))}."
+            raise ValueError(msg)
+    return value
+
+
 def transport_settings(
     *,
     api_key: SecretStr | None,
@@ -100,6 +112,7 @@ def transport_settings(
     max_retries: int,
     default_headers: dict[str, str] | None,
     stream_chunk_timeout: float | None = None,
+    reply_limits: ReplyLimits = DEFAULT_REPLY_LIMITS,
 ) -> TransportSettings:
     """Build the transport settings from the fields every toiotech client class declares."""
     return TransportSettings(
@@ -109,6 +122,7 @@ def transport_settings(
         max_retries=max_retries,
         default_headers=tuple((default_headers or {}).items()),
         stream_chunk_timeout=stream_chunk_timeout,
+        reply_limits=reply_limits,
     )
 
 
@@ -130,6 +144,10 @@ class GatewayClient(BaseModel):
     """Retries for 408/409/429/5xx and connection errors; a stream is never retried once it started."""
     default_headers: dict[str, str] | None = None
     """Extra HTTP headers sent with every request."""
+    reply_limits: ReplyLimits = DEFAULT_REPLY_LIMITS
+    """The most read of one reply, in decompressed bytes (a `ReplyLimits`, or a dict of the limits to change):
+    `max_body_bytes` (256 MiB), `max_error_body_bytes` (1 MiB), `max_event_bytes` (64 MiB), `max_drain_bytes`
+    (64 KiB). Over a limit, `ResponseTooLargeError` names it; no legitimate reply comes near the defaults."""
     http_client: httpx.Client | None = Field(default=None, exclude=True)
     """Your own `httpx.Client` (proxies, mock transports); by default a shared pooled client is used."""
     http_async_client: httpx.AsyncClient | None = Field(default=None, exclude=True)
@@ -140,6 +158,11 @@ class GatewayClient(BaseModel):
         # Spelled out so type checkers accept `model=` aliases and a plain `str` api_key. The key is wrapped
         # before pydantic sees it: a validation error prints the constructor's input.
         super().__init__(**mask_api_key(kwargs))
+
+    @field_validator("reply_limits", mode="before")
+    @classmethod
+    def _check_reply_limit_names(cls, value: Any) -> Any:
+        return check_reply_limit_names(value)
 
     @model_validator(mode="after")
     def _check_connection_fields(self) -> Self:
@@ -165,6 +188,7 @@ class GatewayClient(BaseModel):
             max_retries=self.max_retries,
             default_headers=self.default_headers,
             stream_chunk_timeout=self._stream_chunk_timeout(),
+            reply_limits=self.reply_limits,
         )
 
     @cached_property

@@ -13,9 +13,13 @@ ToiotechError
 │   ├── RateLimitError              (ModelRateLimitError)        429 (quota exhaustion: not retryable)
 │   └── InternalServerError         (ModelAPIError)              >= 500
 ├── StreamError                     (ModelAPIError)          error event or truncation mid-stream
+├── MalformedResponseError          (ModelAPIError)          a reply not JSON, nested too deeply, or misshapen
+│   └── MalformedStreamError        (also StreamError)       a stream event not JSON or nested too deeply
+├── ResponseTooLargeError           (ModelAPIError)          a reply over a `ReplyLimits` limit (names which)
 ├── EmbeddingResponseError          (ModelAPIError)          an embeddings reply that does not match the inputs
 ├── FileProcessingError             (ModelAPIError)          an uploaded file failed, or a file reply is unreadable
 │   └── FileProcessingTimeoutError                           a file stayed "processing" past the wait's timeout
+├── FileChangedError                (ModelInvalidRequestError) a file grew or shrank while uploading (names it)
 └── FileLoadError                                            a document loader failed on one file (names it)
 ```
 
@@ -50,13 +54,17 @@ __all__ = [
     "BadRequestError",
     "ContextLengthExceededError",
     "EmbeddingResponseError",
+    "FileChangedError",
     "FileLoadError",
     "FileProcessingError",
     "FileProcessingTimeoutError",
     "InternalServerError",
+    "MalformedResponseError",
+    "MalformedStreamError",
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
+    "ResponseTooLargeError",
     "StreamError",
     "ToiotechError",
     "make_status_error",
@@ -192,6 +200,53 @@ class StreamError(ToiotechError, ModelAPIError):
         self.code = code
 
 
+class MalformedResponseError(ToiotechError, ModelAPIError):
+    """A reply that cannot be read: not JSON, JSON nested too deeply to parse, or not the shape the API defines.
+
+    Attributes:
+        what: The reply it was ("the chat completion", "a stream event").
+    """
+
+    is_retryable = False
+
+    def __init__(self, message: str, *, what: str) -> None:
+        """Create the error for the reply described by `what`."""
+        super().__init__(message)
+        self.what = what
+
+
+class MalformedStreamError(MalformedResponseError, StreamError):
+    """A stream event that cannot be read; also a `StreamError`, since the answer is cut off there."""
+
+    def __init__(self, message: str, *, what: str) -> None:
+        """Create the error for the event described by `what`."""
+        StreamError.__init__(self, message)
+        self.what = what
+
+
+class ResponseTooLargeError(ToiotechError, ModelAPIError):
+    """A reply larger than a `ReplyLimits` limit: a broken or hostile gateway, or a limit set too low.
+
+    Attributes:
+        limit: The `ReplyLimits` field that was exceeded, e.g. `"max_body_bytes"`.
+        max_bytes: Its value; more than this many (decompressed) bytes arrived.
+        what: The part of the reply that was too large ("the JSON body", "one stream line").
+    """
+
+    is_retryable = False
+
+    def __init__(self, *, limit: str, max_bytes: int, what: str) -> None:
+        """Create the error; the message says how to raise the limit."""
+        super().__init__(
+            f"The gateway sent {what} larger than {max_bytes:,} bytes (decompressed), the {limit} reply limit; "
+            f"the rest was not read. If the reply is legitimate, raise the limit with "
+            f"reply_limits={{{limit!r}: ...}} on the client."
+        )
+        self.limit = limit
+        self.max_bytes = max_bytes
+        self.what = what
+
+
 class EmbeddingResponseError(ToiotechError, ModelAPIError):
     """A successful (2xx) embeddings reply whose `data` cannot be matched to the inputs.
 
@@ -226,6 +281,19 @@ class FileProcessingError(ToiotechError, ModelAPIError):
 
 class FileProcessingTimeoutError(FileProcessingError):
     """A file was still processing when `wait_until_active`'s timeout ran out (it may still become active)."""
+
+
+class FileChangedError(ToiotechError, ModelInvalidRequestError):
+    """A file that grew or shrank while it was being uploaded: the request no longer matched its own length.
+
+    Attributes:
+        path: The file that changed.
+    """
+
+    def __init__(self, message: str, *, path: str) -> None:
+        """Create the error for the file at `path`."""
+        super().__init__(message)
+        self.path = path
 
 
 class FileLoadError(ToiotechError):

@@ -10,6 +10,7 @@ from langchain_toiotech import __all__
 
 EXPECTED_ALL = [
     "ChatToiotech",
+    "ReplyLimits",
     "ToiotechBlobParser",
     "ToiotechEmbeddings",
     "ToiotechFileLoader",
