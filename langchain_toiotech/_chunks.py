@@ -14,6 +14,7 @@ from typing import Any, Final
 from langchain_core.messages import AIMessageChunk, ToolCallChunk
 from langchain_core.outputs import ChatGenerationChunk
 
+from langchain_toiotech._content_parts import split_content
 from langchain_toiotech._convert import MODEL_PROVIDER, response_metadata
 from langchain_toiotech._pass_back import TOOL_CALL_EXTRAS_KEY
 from langchain_toiotech._reasoning import ThinkTagSplitter, reasoning_from_fields
@@ -89,11 +90,11 @@ class ChatStreamAssembler:
         self._last_body["id"] = self._first_id
 
     def _delta_to_chunk(self, delta: JSONObject) -> AIMessageChunk | None:
-        reasoning = reasoning_from_fields(delta)
-        content = delta.get("content")
-        answer = ""
-        if isinstance(content, str) and content:
-            think, answer = self._think.feed(content)
+        parts = split_content(delta.get("content"))  # a string, or Mistral's list of text / thinking parts
+        reasoning = reasoning_from_fields(delta) or parts.reasoning
+        answer: str | list[Any] = parts.blocks or ""
+        if parts.text and not parts.blocks:
+            think, answer = self._think.feed(parts.text)
             reasoning += think
         raw_calls = delta.get("tool_calls") or []
         extras = self._tool_call_extras(raw_calls)

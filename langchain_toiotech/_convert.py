@@ -24,6 +24,7 @@ from langchain_core.output_parsers.openai_tools import (
 from langchain_core.outputs import ChatGeneration, ChatResult
 
 from langchain_toiotech._content_blocks import format_content
+from langchain_toiotech._content_parts import split_content
 from langchain_toiotech._pass_back import TOOL_CALL_EXTRAS_KEY
 from langchain_toiotech._reasoning import reasoning_from_fields, split_think_tags
 from langchain_toiotech._usage import create_usage_metadata
@@ -168,15 +169,6 @@ def parse_raw_tool_calls(
     return calls, invalid
 
 
-def _content_from_wire(raw: Any) -> str | list[Any]:
-    """Message content: a string, or (toiotech's Gemini image rewrite) a list of parts."""
-    if raw is None:
-        return ""
-    if isinstance(raw, list):
-        return [dict(part) if isinstance(part, dict) else part for part in raw]
-    return str(raw)
-
-
 def tool_call_extras(raw_calls: Sequence[Any]) -> JSONObject:
     """Each tool call's vendor `extra_content` (Gemini thought signatures), by call id, to send back later."""
     return {
@@ -188,10 +180,11 @@ def tool_call_extras(raw_calls: Sequence[Any]) -> JSONObject:
 
 def convert_dict_to_message(wire: JSONObject) -> AIMessage:
     """Convert a completion's `choices[i].message` to an `AIMessage` (reasoning included)."""
-    content = _content_from_wire(wire.get("content"))
-    reasoning = reasoning_from_fields(wire)
-    if isinstance(content, str):
-        think, content = split_think_tags(content)
+    parts = split_content(wire.get("content"))
+    reasoning = reasoning_from_fields(wire) or parts.reasoning
+    content: str | list[Any] = parts.blocks
+    if not parts.blocks:
+        think, content = split_think_tags(parts.text)
         reasoning = reasoning or think
     additional_kwargs: JSONObject = {}
     if reasoning:

@@ -77,14 +77,15 @@ def expected_from_capture(path: Path) -> Expected:
 def _expected_from_body(body: dict[str, Any]) -> Expected:
     choice = body["choices"][0]
     message = choice.get("message") or {}
-    content, think = _split_leading_think(message.get("content") or "")
+    text, thinking = _content_parts(message.get("content"))
+    content, think = _split_leading_think(text)
     calls = []
     for raw in message.get("tool_calls") or []:
         arguments = raw["function"].get("arguments") or ""
         calls.append({"id": raw.get("id"), "name": raw["function"]["name"], "args": _parse_args(arguments)})
     return Expected(
         content=content,
-        reasoning=_reasoning_of(message) or think,
+        reasoning=_reasoning_of(message) or thinking or think,
         tool_calls=calls,
         usage=map_usage(body["usage"]) if isinstance(body.get("usage"), dict) else None,
         finish_reason=choice.get("finish_reason"),
@@ -108,9 +109,9 @@ def _expected_from_chunks(chunks: list[dict[str, Any]]) -> Expected:
         choice = choices[0]
         expected.finish_reason = choice.get("finish_reason") or expected.finish_reason
         delta = choice.get("delta") or {}
-        if isinstance(delta.get("content"), str):
-            content.append(delta["content"])
-        reasoning.append(_reasoning_of(delta))
+        text, thinking = _content_parts(delta.get("content"))
+        content.append(text)
+        reasoning.append(_reasoning_of(delta) or thinking)
         for position, raw in enumerate(delta.get("tool_calls") or []):
             call = calls.setdefault(raw.get("index", position), {"id": None, "name": None, "arguments": ""})
             function = raw.get("function") or {}
@@ -124,6 +125,19 @@ def _expected_from_chunks(chunks: list[dict[str, Any]]) -> Expected:
         for _, call in sorted(calls.items())
     ]
     return expected
+
+
+def _content_parts(content: Any) -> tuple[str, str]:
+    """`(text, thinking)` of a content value: a string, or Mistral's list of `text` and `thinking` parts."""
+    if isinstance(content, str):
+        return content, ""
+    text, thinking = [], []
+    for part in content or []:
+        if part["type"] == "text":
+            text.append(part["text"])
+        elif part["type"] == "thinking":
+            thinking += [inner["text"] for inner in part["thinking"] if inner["type"] == "text"]
+    return "".join(text), "".join(thinking)
 
 
 def _usage_of(chunk: dict[str, Any]) -> dict[str, Any] | None:
