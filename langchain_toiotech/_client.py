@@ -17,11 +17,12 @@ from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import AsyncExitStack, ExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final, cast
+from typing import Any, Final, TypeVar, cast
 
 import httpx
 
 from langchain_toiotech._limits import ACCEPT_ENCODING, DEFAULT_REPLY_LIMITS, ReplyLimits
+from langchain_toiotech._redaction import redact_error, redact_response, redact_text, redacting
 from langchain_toiotech._retry import retry_delay, should_retry
 from langchain_toiotech._version import __version__
 from langchain_toiotech.errors import (
@@ -43,6 +44,7 @@ _USER_AGENT: Final = f"langchain-toiotech/{__version__}"
 _POOL_LIMITS: Final = httpx.Limits(max_connections=200, max_keepalive_connections=20)
 
 JSONObject = dict[str, Any]
+Result = TypeVar("Result")
 RequestFactory = Callable[[httpx.Client | httpx.AsyncClient, ExitStack], httpx.Request]
 
 
@@ -131,21 +133,25 @@ def _shared_async_client() -> httpx.AsyncClient:
     return client
 
 
-def _wrap_transport_error(error: httpx.TransportError) -> APIConnectionError:
+def _transport_failure(error: httpx.TransportError, secret: str) -> ToiotechError:
+    """Our error for a failed send, the key masked in it and in the httpx error it chains (which may quote it)."""
+    redact_error(error, secret)
     if isinstance(error, httpx.TimeoutException):
         return APITimeoutError(f"Request to the gateway timed out ({type(error).__name__}).")
-    return APIConnectionError(f"Could not reach the gateway: {type(error).__name__}: {error}")
-
-
-def _scrub(error: ToiotechError, secret: str) -> ToiotechError:
-    """Mask the API key in an error's message: a relay that echoes the key back must not make us print it."""
-    if secret and secret in str(error):
-        error.args = (str(error).replace(secret, "***"),)
-    return error
+    failure = APIConnectionError(
+        f"Could not reach the gateway: {type(error).__name__}: {redact_text(str(error), secret)}"
+    )
+    if isinstance(error, httpx.LocalProtocolError | httpx.UnsupportedProtocol):
+        # Refused on this machine before anything was sent (an illegal header value, a bad scheme): a retry
+        # would send exactly the same thing.
+        failure.is_retryable = False
+    return failure
 
 
 def _status_error(response: httpx.Response, settings: TransportSettings) -> ToiotechError:
-    return _scrub(make_status_error(response), settings.api_key)
+    # Built from a redacted copy, so the message, `body` and `response` (which langchain-core reads into the
+    # callbacks' `response_metadata`) all come out clean; the copy's request carries no Authorization header.
+    return redact_error(make_status_error(redact_response(response, settings.api_key)), settings.api_key)
 
 
 def _next_delay(error: ToiotechError, attempt: int, settings: TransportSettings) -> float | None:
@@ -201,13 +207,15 @@ def _upload_request(
     return build
 
 
-def _decode_json(response: httpx.Response, secret: str) -> JSONObject:
-    content = response.content
-    if secret and secret.encode() in content:
-        # A 200 body can be an error that echoes the key; callers turn it into an exception message.
-        content = content.replace(secret.encode(), b"***")
+def _as_is(body: JSONObject) -> JSONObject:
+    return body
+
+
+def _decode_json(response: httpx.Response) -> JSONObject:
+    # A successful reply is returned exactly as sent: masking the key inside it would corrupt answers that
+    # happen to contain a short key. Errors built from it are redacted where they are raised (`redacting`).
     try:
-        body = json.loads(content)
+        body = json.loads(response.content)
     except ValueError as error:
         message = f"The gateway answered {response.status_code} with a body that is not JSON."
         raise APIConnectionError(message) from error
@@ -232,25 +240,40 @@ class Transport:
 
     def request_json(self, method: str, path: str, **kwargs: Any) -> JSONObject:
         """Send a request (with `json=`, `params=`) and decode the JSON object it returns."""
-        with self._send(_json_request(method, path, self.settings, **kwargs)) as response:
-            return _decode_json(response, self.settings.api_key)
+        return self.request(method, path, _as_is, **kwargs)
 
-    def upload(self, path: str, file_path: Path, fields: Mapping[str, str], mime_type: str) -> JSONObject:
-        """Upload a file as multipart form data, streamed from disk, and decode the reply."""
-        with self._send(_upload_request(path, self.settings, file_path, fields, mime_type)) as response:
-            return _decode_json(response, self.settings.api_key)
+    def request(self, method: str, path: str, read: Callable[[JSONObject], Result], **kwargs: Any) -> Result:
+        """Send a request and turn its JSON reply into a result with `read`.
+
+        An error `read` raises (a 200 that carries an error, an unreadable reply) quotes the reply, which
+        may echo the key: it is redacted as the transport's own errors are.
+        """
+        with (
+            redacting(self.settings.api_key),
+            self._send(_json_request(method, path, self.settings, **kwargs)) as response,
+        ):
+            return read(_decode_json(response))
+
+    def upload(
+        self,
+        path: str,
+        file_path: Path,
+        fields: Mapping[str, str],
+        mime_type: str,
+        read: Callable[[JSONObject], Result],
+    ) -> Result:
+        """Upload a file as multipart form data, streamed from disk, and turn the reply into a result with `read`."""
+        build = _upload_request(path, self.settings, file_path, fields, mime_type)
+        with redacting(self.settings.api_key), self._send(build) as response:
+            return read(_decode_json(response))
 
     @contextmanager
     def stream(self, path: str, body: JSONObject) -> Iterator[httpx.Response]:
         """Open a streaming POST; retried only until the status arrives, closed on exit."""
         request = _json_request("POST", path, self.settings, json=body, stream=True)
-        with self._send(request, read_body=False) as response:
-            try:
-                yield response
-            except ToiotechError as error:
-                # Errors raised while the caller reads the stream quote its events, which may echo the key.
-                _scrub(error, self.settings.api_key)
-                raise
+        # Errors raised while the caller reads the stream quote its events, which may echo the key.
+        with redacting(self.settings.api_key), self._send(request, read_body=False) as response:
+            yield response
 
     @contextmanager
     def _send(self, build: RequestFactory, *, read_body: bool = True) -> Iterator[httpx.Response]:
@@ -263,7 +286,7 @@ class Transport:
                     if read_body or not response.is_success:
                         response.read()
                 except httpx.TransportError as exc:
-                    error: ToiotechError = _wrap_transport_error(exc)
+                    error: ToiotechError = _transport_failure(exc, self.settings.api_key)
                     cause: BaseException | None = exc
                 else:
                     if response.is_success:
@@ -292,24 +315,35 @@ class AsyncTransport:
 
     async def request_json(self, method: str, path: str, **kwargs: Any) -> JSONObject:
         """Send a request (with `json=`, `params=`) and decode the JSON object it returns."""
-        async with self._send(_json_request(method, path, self.settings, **kwargs)) as response:
-            return _decode_json(response, self.settings.api_key)
+        return await self.request(method, path, _as_is, **kwargs)
 
-    async def upload(self, path: str, file_path: Path, fields: Mapping[str, str], mime_type: str) -> JSONObject:
-        """Upload a file as multipart form data, streamed from disk, and decode the reply."""
-        async with self._send(_upload_request(path, self.settings, file_path, fields, mime_type)) as response:
-            return _decode_json(response, self.settings.api_key)
+    async def request(self, method: str, path: str, read: Callable[[JSONObject], Result], **kwargs: Any) -> Result:
+        """Send a request and turn its JSON reply into a result with `read`; errors are redacted as in `Transport`."""
+        with redacting(self.settings.api_key):
+            async with self._send(_json_request(method, path, self.settings, **kwargs)) as response:
+                return read(_decode_json(response))
+
+    async def upload(
+        self,
+        path: str,
+        file_path: Path,
+        fields: Mapping[str, str],
+        mime_type: str,
+        read: Callable[[JSONObject], Result],
+    ) -> Result:
+        """Upload a file as multipart form data, streamed from disk, and turn the reply into a result with `read`."""
+        build = _upload_request(path, self.settings, file_path, fields, mime_type)
+        with redacting(self.settings.api_key):
+            async with self._send(build) as response:
+                return read(_decode_json(response))
 
     @asynccontextmanager
     async def stream(self, path: str, body: JSONObject) -> AsyncIterator[httpx.Response]:
         """Open a streaming POST; retried only until the status arrives, closed on exit."""
         request = _json_request("POST", path, self.settings, json=body, stream=True)
-        async with self._send(request, read_body=False) as response:
-            try:
+        with redacting(self.settings.api_key):
+            async with self._send(request, read_body=False) as response:
                 yield response
-            except ToiotechError as error:
-                _scrub(error, self.settings.api_key)
-                raise
 
     @asynccontextmanager
     async def _send(self, build: RequestFactory, *, read_body: bool = True) -> AsyncIterator[httpx.Response]:
@@ -323,7 +357,7 @@ class AsyncTransport:
                     if read_body or not response.is_success:
                         await response.aread()
                 except httpx.TransportError as exc:
-                    error: ToiotechError = _wrap_transport_error(exc)
+                    error: ToiotechError = _transport_failure(exc, self.settings.api_key)
                     cause: BaseException | None = exc
                 else:
                     if response.is_success:

@@ -20,11 +20,12 @@ RETRYABLE_STATUSES: Final = frozenset({408, 409, 429, 500, 502, 503, 504, 520, 5
 def should_retry(error: ToiotechError) -> bool:
     """Tell whether another attempt may succeed where this one failed.
 
-    Connection errors and timeouts are retried, and so are 408, 409, 429 and the 5xx statuses,
-    except a 429 that says the quota is exhausted. 400, 401, 403, 404, 413, 422 and 501 are final.
+    Connection errors and timeouts are retried (except a request refused on this machine before it was sent,
+    marked `is_retryable = False`), and so are 408, 409, 429 and the 5xx statuses, except a 429 that says the
+    quota is exhausted. 400, 401, 403, 404, 413, 422 and 501 are final.
     """
     if isinstance(error, APIConnectionError):
-        return True
+        return bool(getattr(error, "is_retryable", True))
     if isinstance(error, APIStatusError):
         return error.status_code in RETRYABLE_STATUSES and getattr(error, "is_retryable", True)
     return False

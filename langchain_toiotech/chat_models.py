@@ -313,7 +313,7 @@ class ChatToiotech(RequestFieldClient, BaseChatModel):
         **kwargs: Any,
     ) -> ChatResult:
         route = plan_request(self._request_defaults, messages, stop, stream=False, kwargs=kwargs)
-        return route.read(self._transport.request_json("POST", route.path, json=route.payload))
+        return self._transport.request("POST", route.path, route.read, json=route.payload)
 
     async def _agenerate(
         self,
@@ -323,7 +323,7 @@ class ChatToiotech(RequestFieldClient, BaseChatModel):
         **kwargs: Any,
     ) -> ChatResult:
         route = plan_request(self._request_defaults, messages, stop, stream=False, kwargs=kwargs)
-        return route.read(await self._async_transport.request_json("POST", route.path, json=route.payload))
+        return await self._async_transport.request("POST", route.path, route.read, json=route.payload)
 
     def _stream(
         self,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, Literal, TypeVar
@@ -115,12 +116,12 @@ class ToiotechEmbeddings(RequestFieldClient, Embeddings):
         return vectors
 
     def _embed_batch(self, batch: list[str]) -> list[list[float]]:
-        body = self._transport.request_json("POST", _EMBEDDINGS_PATH, json=self._payload(batch))
-        return self._read_reply(body, batch)
+        read = functools.partial(self._read_reply, batch=batch)
+        return self._transport.request("POST", _EMBEDDINGS_PATH, read, json=self._payload(batch))
 
     async def _aembed_batch(self, batch: list[str]) -> list[list[float]]:
-        body = await self._async_transport.request_json("POST", _EMBEDDINGS_PATH, json=self._payload(batch))
-        return self._read_reply(body, batch)
+        read = functools.partial(self._read_reply, batch=batch)
+        return await self._async_transport.request("POST", _EMBEDDINGS_PATH, read, json=self._payload(batch))
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         """Embed texts, `chunk_size` per request, one request after another.

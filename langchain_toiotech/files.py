@@ -130,8 +130,7 @@ class ToiotechFiles(GatewayClient):
             ToiotechError: the upload failed; `NotFoundError` when the gateway has no Files API (404/501).
         """
         request = prepare_upload(path, purpose=purpose, fps=fps, expire_at=expire_at)
-        body = self._transport.upload(_FILES_PATH, request.path, request.fields, request.mime_type)
-        return parse_file_object(body)
+        return self._transport.upload(_FILES_PATH, request.path, request.fields, request.mime_type, parse_file_object)
 
     async def aupload(
         self,
@@ -142,8 +141,9 @@ class ToiotechFiles(GatewayClient):
     ) -> FileObject:
         """Async twin of `upload`, with the same arguments, checks and errors."""
         request = prepare_upload(path, purpose=purpose, fps=fps, expire_at=expire_at)
-        body = await self._async_transport.upload(_FILES_PATH, request.path, request.fields, request.mime_type)
-        return parse_file_object(body)
+        return await self._async_transport.upload(
+            _FILES_PATH, request.path, request.fields, request.mime_type, parse_file_object
+        )
 
     def retrieve(self, file_id: str) -> FileObject:
         """Fetch a file object (`GET /files/{id}`) to read its status.
@@ -151,11 +151,11 @@ class ToiotechFiles(GatewayClient):
         Raises:
             ToiotechError: the request failed; `NotFoundError` for an unknown id.
         """
-        return parse_file_object(self._transport.request_json("GET", _file_path(file_id)))
+        return self._transport.request("GET", _file_path(file_id), parse_file_object)
 
     async def aretrieve(self, file_id: str) -> FileObject:
         """Async twin of `retrieve`."""
-        return parse_file_object(await self._async_transport.request_json("GET", _file_path(file_id)))
+        return await self._async_transport.request("GET", _file_path(file_id), parse_file_object)
 
     def wait_until_active(self, file: str | FileObject, timeout: float = DEFAULT_WAIT_TIMEOUT) -> FileObject:
         """Poll a file until the gateway can use it: every 0.5 s at first, backing off to every 5 s.
@@ -210,11 +210,11 @@ class ToiotechFiles(GatewayClient):
         Raises:
             ToiotechError: the request failed; `NotFoundError` for an unknown id.
         """
-        return _deleted(self._transport.request_json("DELETE", _file_path(file_id)))
+        return self._transport.request("DELETE", _file_path(file_id), _deleted)
 
     async def adelete(self, file_id: str) -> bool:
         """Async twin of `delete`."""
-        return _deleted(await self._async_transport.request_json("DELETE", _file_path(file_id)))
+        return await self._async_transport.request("DELETE", _file_path(file_id), _deleted)
 
     def list(self, purpose: str | None = None) -> list[FileObject]:
         """List the account's files (`GET /files`), following `has_more` pages.
@@ -230,14 +230,14 @@ class ToiotechFiles(GatewayClient):
         """
         pages = _Pages(purpose)
         while (params := pages.next_params()) is not None:
-            pages.add(self._transport.request_json("GET", _FILES_PATH, params=params))
+            self._transport.request("GET", _FILES_PATH, pages.add, params=params)
         return pages.files
 
     async def alist(self, purpose: str | None = None) -> builtins.list[FileObject]:
         """Async twin of `list`."""
         pages = _Pages(purpose)
         while (params := pages.next_params()) is not None:
-            pages.add(await self._async_transport.request_json("GET", _FILES_PATH, params=params))
+            await self._async_transport.request("GET", _FILES_PATH, pages.add, params=params)
         return pages.files
 
 

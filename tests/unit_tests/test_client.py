@@ -616,10 +616,12 @@ async def test_upload_retry_resends_the_whole_file(*, use_async: bool, sleeps: l
 
     if use_async:
         async with httpx.AsyncClient(transport=mock) as client:
-            result = await AsyncTransport(settings(), client).upload("/files", file_path, fields, "application/pdf")
+            result = await AsyncTransport(settings(), client).upload(
+                "/files", file_path, fields, "application/pdf", dict
+            )
     else:
         with httpx.Client(transport=mock) as client:
-            result = Transport(settings(), client).upload("/files", file_path, fields, "application/pdf")
+            result = Transport(settings(), client).upload("/files", file_path, fields, "application/pdf", dict)
 
     assert result == uploaded
     assert gateway.attempts == 2
