@@ -1,18 +1,21 @@
 """What an earlier assistant turn carries back to the gateway: its reasoning, and Gemini's thought signatures.
 
-Vendors disagree. Kimi thinking models, Xiaomi MiMo and Claude-with-tools reject a tool turn whose reasoning
-was dropped; MiniMax wants its reasoning back on every turn; DeepSeek rejects or ignores it; the rest ignore
-it. `reasoning_pass_back="auto"` follows those rules, `"always"` / `"never"` override them. OpenRouter-style
-`reasoning_details` carry signatures and go back verbatim unless the mode is `"never"`; Gemini thought
-signatures are not reasoning text and always go back, because Gemini answers 400 without them.
+Vendors disagree (`_pass_back_rules` has each one's contract and source): DeepSeek, Kimi and MiMo answer 400 to a
+tool loop whose reasoning was dropped, GLM, MiniMax and Qwen want it for quality, others take none.
+`reasoning_pass_back="auto"` follows those rules; `"always"` sends every turn's reasoning (placeholders kept);
+`"never"` sends none. OpenRouter-style `reasoning_details` carry signatures and go back verbatim unless the mode
+is `"never"`; Gemini thought signatures are not reasoning text and always go back (Gemini answers 4xx without).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any, Final, Literal
 
 from langchain_core.messages import AIMessage, BaseMessage
+
+from langchain_toiotech._pass_back_rules import PassBackRule, pass_back_rule
 
 PassBackMode = Literal["auto", "always", "never"]
 
@@ -22,8 +25,8 @@ TOOL_CALL_EXTRAS_KEY: Final = "tool_call_extra_content"
 GEMINI_SKIP_SIGNATURE: Final = "skip_thought_signature_validator"
 """Google's documented placeholder for function calls whose history did not come from Gemini."""
 
-_ECHO_ON_TOOL_TURNS: Final = frozenset({"kimi", "mimo", "claude"})
-_ECHO_ON_EVERY_TURN: Final = frozenset({"minimax"})
+_THINK_OPEN: Final = "<think>\n"
+_THINK_CLOSE: Final = "\n</think>\n\n"
 
 
 def reasoning_of(message: AIMessage) -> str:
@@ -51,36 +54,48 @@ def _summary_text(block: dict[str, Any]) -> str:
     return "".join(str(part.get("text", "")) for part in summary if isinstance(part, dict))
 
 
-def should_echo_reasoning(family: str, mode: PassBackMode, *, has_tool_calls: bool) -> bool:
-    """Whether an assistant turn's reasoning goes back to a model of `family`."""
-    if mode != "auto":
-        return mode == "always"
-    return family in _ECHO_ON_EVERY_TURN or (has_tool_calls and family in _ECHO_ON_TOOL_TURNS)
-
-
 def apply_pass_back(
-    wire_messages: list[dict[str, Any]], messages: Sequence[BaseMessage], *, family: str, mode: PassBackMode
+    wire_messages: list[dict[str, Any]],
+    messages: Sequence[BaseMessage],
+    *,
+    family: str,
+    model: str,
+    mode: PassBackMode,
+    has_tools: bool,
 ) -> list[dict[str, Any]]:
     """Add reasoning and tool-call extras to the wire form of earlier assistant turns, in place.
 
-    `wire_messages[i]` must be the conversion of `messages[i]`.
+    `wire_messages[i]` must be the conversion of `messages[i]`; `has_tools` says whether the request offers
+    tools (DeepSeek's rule depends on it).
     """
+    rule = pass_back_rule(family, model)
+    if mode == "always":
+        rule = replace(rule, echo="every_turn")
     for wire, message in zip(wire_messages, messages, strict=True):
         if isinstance(message, AIMessage):
-            _echo_reasoning(wire, message, family, mode)
+            if mode != "never":
+                _echo_reasoning(wire, message, rule, has_tools=has_tools)
             _echo_tool_call_extras(wire, message, family)
     return wire_messages
 
 
-def _echo_reasoning(wire: dict[str, Any], message: AIMessage, family: str, mode: PassBackMode) -> None:
-    if mode == "never":
-        return
+def _echo_reasoning(wire: dict[str, Any], message: AIMessage, rule: PassBackRule, *, has_tools: bool) -> None:
     details = message.additional_kwargs.get("reasoning_details")
     if details:
         wire["reasoning_details"] = details
-    reasoning = reasoning_of(message)
-    if reasoning and should_echo_reasoning(family, mode, has_tool_calls=bool(wire.get("tool_calls"))):
+    tool_turn = bool(wire.get("tool_calls"))
+    required = (rule.required == "tool_turns" and tool_turn) or (
+        rule.required == "tool_turns_and_all_when_tools" and (tool_turn or has_tools)
+    )
+    echoed = required or rule.echo == "every_turn" or (rule.echo == "tool_turns" and tool_turn)
+    reasoning = reasoning_of(message) if echoed else ""
+    if rule.think_tag:
+        if reasoning and not details:  # reasoning_details already carry it (MiniMax reasoning_split)
+            wire["content"] = f"{_THINK_OPEN}{reasoning}{_THINK_CLOSE}{wire.get('content') or ''}"
+    elif reasoning:
         wire["reasoning_content"] = reasoning
+    elif required:
+        wire["reasoning_content"] = rule.placeholder
 
 
 def _echo_tool_call_extras(wire: dict[str, Any], message: AIMessage, family: str) -> None:
@@ -89,6 +104,8 @@ def _echo_tool_call_extras(wire: dict[str, Any], message: AIMessage, family: str
     for call in calls:
         if call.get("id") in extras:
             call["extra_content"] = extras[call["id"]]
+    # Gemini 3 answers 4xx to a function-calling history without signatures, also at minimal thinking; a history
+    # that did not come from Gemini gets Google's documented placeholder on the first call of each step
+    # (https://ai.google.dev/gemini-api/docs/thought-signatures).
     if family == "gemini" and calls and not any("extra_content" in call for call in calls):
-        # Only the first call of a step needs a signature; this history did not come from Gemini.
         calls[0]["extra_content"] = {"google": {"thought_signature": GEMINI_SKIP_SIGNATURE}}

@@ -133,7 +133,7 @@ _OPENAI: Final[tuple[Rule, ...]] = (
 )
 _DEEPSEEK: Final[tuple[Rule, ...]] = (
     ("", {**_TEXT, **_limits(128_000, 8_192)}),
-    (r"reasoner|r1|v3[.-][12]", _REASONING),  # V3.1 and later think when asked to
+    (r"reasoner|r1|v3[.-][12]|v4", _REASONING),  # V3.1 and later think when asked to (V4 by default)
     (r"reasoner|r1", _limits(128_000, 64_000)),
 )
 _DOUBAO: Final[tuple[Rule, ...]] = (
@@ -157,7 +157,7 @@ _KIMI: Final[tuple[Rule, ...]] = (
     ("", _TEXT),
     (r"kimi-k2", _limits(131_072)),
     (r"kimi-k2-(0905|turbo|thinking)|kimi-k2\.5", _limits(262_144)),
-    (r"thinking|kimi-k2\.5", _REASONING),
+    (r"thinking|kimi-k2\.[5-9]|kimi-k[3-9]", _REASONING),  # k2.5 and later think by default
     (r"vision", _IMAGES),
     (r"kimi-k2\.5", _VISION),  # natively multimodal: images and video
 )

@@ -128,6 +128,7 @@ FACTS: list[tuple[str, dict[str, Any]]] = [
     ("deepseek-reasoner", {"image_inputs": False, "reasoning_output": True, "max_input_tokens": 128_000}),
     ("deepseek-chat", {"image_inputs": False, "reasoning_output": False, "tool_calling": True}),
     ("deepseek-r1-250120", {"reasoning_output": True}),  # Ark's dated name
+    ("deepseek-v4-flash", {"reasoning_output": True}),  # thinks by default
     ("gpt-4", {"image_inputs": False, "structured_output": False, "max_input_tokens": 8192}),
     ("gpt-4o-mini", {"image_inputs": True, "pdf_inputs": True, "video_inputs": False, "max_output_tokens": 16_384}),
     ("gpt-4.1", {"max_input_tokens": 1_047_576, "reasoning_output": False}),
@@ -153,6 +154,8 @@ FACTS: list[tuple[str, dict[str, Any]]] = [
     ("qwen-max", {"reasoning_output": False}),
     ("kimi-k2", {"image_inputs": False, "max_input_tokens": 131_072}),
     ("kimi-k2-thinking", {"reasoning_output": True, "max_input_tokens": 262_144}),
+    ("kimi-k2.6", {"reasoning_output": True}),
+    ("kimi-k3", {"reasoning_output": True}),
     ("moonshot-v1-8k-vision-preview", {"image_inputs": True, "max_input_tokens": 8192}),
     ("moonshot-v1-128k", {"max_input_tokens": 131_072}),
     ("glm-4-plus", {"reasoning_output": False}),

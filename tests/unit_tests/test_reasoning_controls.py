@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
-from langchain_core.tools import tool
 
 from langchain_toiotech import ChatToiotech
 from langchain_toiotech._pass_back import GEMINI_SKIP_SIGNATURE, TOOL_CALL_EXTRAS_KEY
@@ -190,52 +189,6 @@ def tool_turn_history(reasoning_in: str = "kwargs") -> list[BaseMessage]:
     return [HumanMessage("Weather in Paris?"), earlier, ToolMessage("Sunny", tool_call_id="call_1")]
 
 
-PASS_BACK_AUTO = [
-    ("kimi-k2-thinking", True),
-    ("mimo-v2-pro", True),
-    ("claude-sonnet-4-5", True),
-    ("minimax-m2", True),
-    ("deepseek-reasoner", False),
-    ("doubao-seed-1-8", False),
-    ("qwen3-max", False),
-    ("glm-4.6", False),
-    ("gemini-2.5-pro", False),
-    ("gpt-5", False),
-]
-
-
-@pytest.mark.parametrize(("model_name", "echoed"), PASS_BACK_AUTO)
-def test_auto_pass_back_follows_the_family_rule(model_name: str, echoed: bool) -> None:
-    gateway = Gateway([completion({"content": "ok"})])
-    gateway.model(model=model_name).invoke(tool_turn_history())
-    assistant = gateway.bodies[0]["messages"][1]
-    assert assistant["tool_calls"][0]["id"] == "call_1"
-    assert ("reasoning_content" in assistant) is echoed
-    if echoed:
-        assert assistant["reasoning_content"] == "Need the weather."
-
-
-def test_minimax_gets_reasoning_back_on_plain_turns_too_and_kimi_only_on_tool_turns() -> None:
-    history = [
-        HumanMessage("hi"),
-        AIMessage("hello", additional_kwargs={"reasoning_content": "greet"}),
-        HumanMessage("?"),
-    ]
-    minimax, kimi = Gateway([completion({"content": "ok"})]), Gateway([completion({"content": "ok"})])
-    minimax.model(model="minimax-m2").invoke(history)
-    kimi.model(model="kimi-k2-thinking").invoke(history)
-    assert minimax.bodies[0]["messages"][1]["reasoning_content"] == "greet"
-    assert "reasoning_content" not in kimi.bodies[0]["messages"][1]
-
-
-@pytest.mark.parametrize(("mode", "echoed"), [("always", True), ("never", False)])
-@pytest.mark.parametrize("model_name", ["deepseek-reasoner", "kimi-k2-thinking"])
-def test_explicit_pass_back_mode_overrides_the_family(model_name: str, mode: str, echoed: bool) -> None:
-    gateway = Gateway([completion({"content": "ok"})])
-    gateway.model(model=model_name, reasoning_pass_back=mode).invoke(tool_turn_history())
-    assert ("reasoning_content" in gateway.bodies[0]["messages"][1]) is echoed
-
-
 @pytest.mark.parametrize("source", ["anthropic", "v1"])
 def test_reasoning_from_other_chat_models_content_blocks_is_passed_back(source: str) -> None:
     gateway = Gateway([completion({"content": "ok"})])
@@ -311,81 +264,6 @@ def test_non_gemini_families_get_no_placeholder() -> None:
     gateway = Gateway([completion({"content": "ok"})])
     gateway.model(model="gpt-4o-mini").invoke(tool_turn_history())
     assert "extra_content" not in gateway.bodies[0]["messages"][1]["tool_calls"][0]
-
-
-# --- multi-turn tool loops ---------------------------------------------------------------------------------
-
-
-@tool
-def get_weather(city: str) -> str:
-    """Get the weather for a city."""
-    return f"Sunny in {city}"
-
-
-def reasoning_tool_replies(stream: bool, rounds: int) -> Iterator[dict[str, Any] | str]:
-    for round_number in range(rounds):
-        call = tool_call(f"call_{round_number}", "get_weather", {"city": f"City{round_number}"})
-        thought = f"Round {round_number}: I need the weather."
-        if not stream:
-            yield completion({"content": None, "reasoning_content": thought, "tool_calls": [call]}, "tool_calls")
-            continue
-        yield sse(
-            {"choices": [{"index": 0, "delta": {"role": "assistant", "reasoning_content": thought}}]},
-            {"choices": [{"index": 0, "delta": {"tool_calls": [{"index": 0, **call}]}}]},
-            {"choices": [{"index": 0, "delta": {}, "finish_reason": "tool_calls"}]},
-        )
-    yield completion({"content": "All sunny.", "reasoning_content": "Done."})
-
-
-def run_tool_loop(model: ChatToiotech, stream: bool) -> list[BaseMessage]:
-    bound = model.bind_tools([get_weather])
-    messages: list[BaseMessage] = [HumanMessage("Weather in three cities?")]
-    for _ in range(5):
-        if stream:
-            reply: Any = None
-            for part in bound.stream(messages):
-                reply = part if reply is None else reply + part
-        else:
-            reply = bound.invoke(messages)
-        messages.append(reply)
-        if not reply.tool_calls:
-            return messages
-        messages.extend(
-            ToolMessage(get_weather.invoke(call["args"]), tool_call_id=call["id"]) for call in reply.tool_calls
-        )
-    return messages
-
-
-@pytest.mark.parametrize("stream", [False, True])
-@pytest.mark.parametrize(("model_name", "echoed"), [("kimi-k2-thinking", True), ("deepseek-reasoner", False)])
-def test_tool_loop_keeps_or_strips_reasoning_every_round(model_name: str, echoed: bool, stream: bool) -> None:
-    rounds = 3
-    gateway = Gateway(list(reasoning_tool_replies(stream, rounds)))
-    messages = run_tool_loop(gateway.model(model=model_name), stream)
-    assert messages[-1].content == "All sunny."
-    assert len(gateway.bodies) == rounds + 1
-    last_request = gateway.bodies[-1]["messages"]
-    assistants = [m for m in last_request if m["role"] == "assistant"]
-    assert len(assistants) == rounds
-    for round_number, assistant in enumerate(assistants):
-        assert assistant["tool_calls"][0]["id"] == f"call_{round_number}"
-        if echoed:
-            assert assistant["reasoning_content"] == f"Round {round_number}: I need the weather."
-        else:
-            assert "reasoning_content" not in assistant
-    tool_results = [m["content"] for m in last_request if m["role"] == "tool"]
-    assert tool_results == [f"Sunny in City{n}" for n in range(rounds)]
-
-
-async def test_create_agent_tool_loop_with_a_thinking_model() -> None:
-    agents = pytest.importorskip("langchain.agents")
-    gateway = Gateway(list(reasoning_tool_replies(stream=False, rounds=2)))
-    agent = agents.create_agent(gateway.async_model(model="kimi-k2-thinking"), tools=[get_weather])
-    result = await agent.ainvoke({"messages": [HumanMessage("Weather in two cities?")]})
-    assert result["messages"][-1].content == "All sunny."
-    final_request = gateway.bodies[-1]["messages"]
-    echoed = [m.get("reasoning_content") for m in final_request if m["role"] == "assistant"]
-    assert echoed == ["Round 0: I need the weather.", "Round 1: I need the weather."]
 
 
 def test_summary_is_a_responses_setting() -> None:

@@ -1,0 +1,289 @@
+"""Reasoning pass-back on the wire: each family's rule in a three-turn tool loop, on invoke, stream and an agent.
+
+The loop is user -> assistant (reasoning + get_date call) -> tool -> assistant (reasoning + get_weather call) ->
+tool -> final answer. Turns 2 and 3 are asserted as the exact `messages` JSON the emulator logged, so the tests
+hold whether the emulator is permissive or enforces the vendor contracts itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
+from langchain_core.tools import tool
+
+from langchain_toiotech import ChatToiotech
+from langchain_toiotech._pass_back import GEMINI_SKIP_SIGNATURE
+from langchain_toiotech.testing import GatewayEmulator
+
+QUESTION = "Weather in Paris tomorrow?"
+FIRST_THOUGHT = "I need the date first."
+SECOND_THOUGHT = "Tomorrow is 2026-12-02; now the weather."
+CALLS = (
+    {"id": "call_1", "type": "function", "function": {"name": "get_date", "arguments": "{}"}},
+    {"id": "call_2", "type": "function", "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'}},
+)
+TOOL_OUTPUTS = ("2026-12-01", "Sunny in Paris")
+
+
+@tool
+def get_date() -> str:
+    """Get today's date."""
+    return TOOL_OUTPUTS[0]
+
+
+@tool
+def get_weather(city: str) -> str:
+    """Get the weather for a city."""
+    return f"Sunny in {city}"
+
+
+TOOLS = [get_date, get_weather]
+
+# What an assistant turn carries back per family, given its reasoning text (maybe empty). `content` is the wire
+# content of a tool turn; pass-back adds fields to it.
+PassBack = Callable[[str], dict[str, Any]]
+
+
+def field_when_present(reasoning: str) -> dict[str, Any]:
+    return {"reasoning_content": reasoning} if reasoning else {}
+
+
+def nothing(_reasoning: str) -> dict[str, Any]:
+    return {}
+
+
+RULES: dict[str, PassBack] = {
+    # DeepSeek thinking mode: always the field, "" when the turn did not think.
+    "deepseek-reasoner": lambda reasoning: {"reasoning_content": reasoning},
+    "deepseek-v4-pro": lambda reasoning: {"reasoning_content": reasoning},
+    "deepseek-r1-250528": nothing,
+    # Kimi K2.5+ reject "" as missing: one space instead.
+    "kimi-k2.5": lambda reasoning: {"reasoning_content": reasoning or " "},
+    "kimi-k2-thinking": lambda reasoning: {"reasoning_content": reasoning or " "},
+    "mimo-v2-pro": lambda reasoning: {"reasoning_content": reasoning},
+    "glm-4.6": field_when_present,
+    "qwen3-max": field_when_present,
+    "hunyuan-t1-latest": field_when_present,
+    "claude-sonnet-4-5": field_when_present,
+    "minimax-m2": lambda reasoning: {"content": f"<think>\n{reasoning}\n</think>\n\n"} if reasoning else {},
+    "doubao-seed-1-8-251228": nothing,
+    "gpt-5": nothing,
+    "grok-4": nothing,
+}
+
+
+def completion(message: dict[str, Any], finish_reason: str) -> dict[str, Any]:
+    return {
+        "id": "chatcmpl-pb",
+        "object": "chat.completion",
+        "model": "m",
+        "choices": [{"index": 0, "message": {"role": "assistant", **message}, "finish_reason": finish_reason}],
+        "usage": {"prompt_tokens": 5, "completion_tokens": 3, "total_tokens": 8},
+    }
+
+
+def stream_events(message: dict[str, Any], finish_reason: str) -> list[dict[str, Any] | str]:
+    head = {"id": "chatcmpl-pb", "object": "chat.completion.chunk", "model": "m"}
+    deltas: list[dict[str, Any]] = [{"role": "assistant", "content": ""}]
+    if message.get("reasoning_content"):
+        deltas.append({"reasoning_content": message["reasoning_content"]})
+    deltas.extend(
+        {"tool_calls": [{"index": index, **call}]} for index, call in enumerate(message.get("tool_calls", []))
+    )
+    if message.get("content"):
+        deltas.append({"content": message["content"]})
+    events: list[dict[str, Any] | str] = [{**head, "choices": [{"index": 0, "delta": delta}]} for delta in deltas]
+    events.append({**head, "choices": [{"index": 0, "delta": {}, "finish_reason": finish_reason}]})
+    return [*events, "[DONE]"]
+
+
+def replies(second_thought: str) -> list[tuple[dict[str, Any], str]]:
+    first = {"content": None, "reasoning_content": FIRST_THOUGHT, "tool_calls": [CALLS[0]]}
+    second: dict[str, Any] = {"content": None, "tool_calls": [CALLS[1]]}
+    if second_thought:
+        second["reasoning_content"] = second_thought
+    final = {"content": "Sunny tomorrow in Paris.", "reasoning_content": "Both tools answered."}
+    return [(first, "tool_calls"), (second, "tool_calls"), (final, "stop")]
+
+
+def script(gw: GatewayEmulator, second_thought: str, *, stream: bool) -> None:
+    for message, finish in replies(second_thought):
+        if stream:
+            gw.enqueue_reply("/chat/completions", sse_events=stream_events(message, finish))
+        else:
+            gw.enqueue_reply("/chat/completions", json_body=completion(message, finish))
+
+
+def expected_turns(model: str, second_thought: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    rule = RULES[model]
+    user = {"role": "user", "content": QUESTION}
+    first = {"role": "assistant", "content": None, "tool_calls": [CALLS[0]], **rule(FIRST_THOUGHT)}
+    second = {"role": "assistant", "content": None, "tool_calls": [CALLS[1]], **rule(second_thought)}
+    tools = [{"role": "tool", "tool_call_id": f"call_{n + 1}", "content": TOOL_OUTPUTS[n]} for n in range(2)]
+    return [user, first, tools[0]], [user, first, tools[0], second, tools[1]]
+
+
+def run_loop(model: ChatToiotech, *, stream: bool) -> list[BaseMessage]:
+    bound = model.bind_tools(TOOLS)
+    messages: list[BaseMessage] = [HumanMessage(QUESTION)]
+    for _ in range(3):
+        if stream:
+            reply: Any = None
+            for part in bound.stream(messages):
+                reply = part if reply is None else reply + part
+        else:
+            reply = bound.invoke(messages)
+        messages.append(reply)
+        by_name = {t.name: t for t in TOOLS}
+        messages.extend(
+            ToolMessage(by_name[call["name"]].invoke(call["args"]), tool_call_id=call["id"])
+            for call in reply.tool_calls
+        )
+    return messages
+
+
+def sent_messages(gw: GatewayEmulator) -> list[list[dict[str, Any]]]:
+    bodies = [request.body for request in gw.requests if request.path.endswith("/chat/completions")]
+    return [body["messages"] for body in bodies]
+
+
+def streamed(gw: GatewayEmulator) -> list[bool]:
+    return [bool(request.body.get("stream")) for request in gw.requests if request.path.endswith("/chat/completions")]
+
+
+def chat(gw: GatewayEmulator, model: str, **kwargs: Any) -> ChatToiotech:
+    return ChatToiotech(model=model, base_url=gw.base_url, api_key="sk-test", max_retries=0, **kwargs)
+
+
+@pytest.mark.parametrize("second_thought", [SECOND_THOUGHT, ""], ids=["reasoning", "no-reasoning"])
+@pytest.mark.parametrize("stream", [False, True], ids=["invoke", "stream"])
+@pytest.mark.parametrize("model", sorted(RULES))
+def test_three_turn_tool_loop_sends_each_family_its_contract(
+    gw: GatewayEmulator, model: str, *, stream: bool, second_thought: str
+) -> None:
+    script(gw, second_thought, stream=stream)
+    messages = run_loop(chat(gw, model), stream=stream)
+    assert messages[-1].content == "Sunny tomorrow in Paris."
+    assert streamed(gw) == [stream] * 3
+    sent = sent_messages(gw)
+    assert sent[0] == [{"role": "user", "content": QUESTION}]
+    assert (sent[1], sent[2]) == expected_turns(model, second_thought)
+
+
+# --- DeepSeek: what the request's tools change --------------------------------------------------------------
+
+PLAIN_HISTORY = [
+    HumanMessage("hi"),
+    AIMessage("hello", additional_kwargs={"reasoning_content": "Greet back."}),
+    AIMessage("and more"),  # from another model: no reasoning
+    HumanMessage("weather?"),
+]
+
+
+def test_deepseek_requests_with_tools_carry_every_turns_reasoning(gw: GatewayEmulator) -> None:
+    chat(gw, "deepseek-reasoner").bind_tools(TOOLS).invoke(PLAIN_HISTORY)
+    assistants = [m for m in sent_messages(gw)[0] if m["role"] == "assistant"]
+    assert assistants == [
+        {"role": "assistant", "content": "hello", "reasoning_content": "Greet back."},
+        {"role": "assistant", "content": "and more", "reasoning_content": ""},
+    ]
+
+
+def test_deepseek_requests_without_tools_drop_reasoning_of_turns_without_calls(gw: GatewayEmulator) -> None:
+    chat(gw, "deepseek-reasoner").invoke(PLAIN_HISTORY)
+    assistants = [m for m in sent_messages(gw)[0] if m["role"] == "assistant"]
+    assert assistants == [
+        {"role": "assistant", "content": "hello"},
+        {"role": "assistant", "content": "and more"},
+    ]
+
+
+def test_deepseek_tool_turns_keep_their_reasoning_in_a_request_without_tools(gw: GatewayEmulator) -> None:
+    script(gw, SECOND_THOUGHT, stream=False)
+    history = run_loop(chat(gw, "deepseek-reasoner"), stream=False)
+    chat(gw, "deepseek-reasoner").invoke([*history, HumanMessage("Summarise without tools.")])
+    assistants = [m for m in sent_messages(gw)[-1] if m["role"] == "assistant"]
+    assert [m.get("reasoning_content") for m in assistants] == [FIRST_THOUGHT, SECOND_THOUGHT, None]
+
+
+# --- explicit modes -------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("mode", "expected"),
+    [
+        ("always", [FIRST_THOUGHT, SECOND_THOUGHT]),
+        ("never", [None, None]),
+    ],
+)
+@pytest.mark.parametrize("model", ["deepseek-reasoner", "doubao-seed-1-8-251228", "gpt-5"])
+def test_explicit_modes_override_every_family(gw: GatewayEmulator, model: str, mode: str, expected: list[Any]) -> None:
+    script(gw, SECOND_THOUGHT, stream=False)
+    run_loop(chat(gw, model, reasoning_pass_back=mode), stream=False)
+    assistants = [m for m in sent_messages(gw)[2] if m["role"] == "assistant"]
+    assert [m.get("reasoning_content") for m in assistants] == expected
+
+
+def test_minimax_reasoning_details_go_back_verbatim_without_a_think_block(gw: GatewayEmulator) -> None:
+    details = [{"type": "reasoning.text", "id": "r1", "format": "MiniMax-response-v1", "index": 0, "text": "Hm."}]
+    history = [HumanMessage("hi"), AIMessage("yo", additional_kwargs={"reasoning_details": details}), HumanMessage("?")]
+    chat(gw, "minimax-m2").invoke(history)
+    assert sent_messages(gw)[0][1] == {"role": "assistant", "content": "yo", "reasoning_details": details}
+
+
+# --- Gemini thought signatures --------------------------------------------------------------------------------
+
+
+def signature(n: int) -> dict[str, Any]:
+    return {"google": {"thought_signature": f"c2lnLXt{n}"}}
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["invoke", "stream"])
+def test_gemini_signatures_travel_back_on_every_later_turn(gw: GatewayEmulator, *, stream: bool) -> None:
+    signed = [{**call, "extra_content": signature(n)} for n, call in enumerate(CALLS)]
+    for message, finish in [
+        ({"content": None, "tool_calls": [signed[0]]}, "tool_calls"),
+        ({"content": None, "tool_calls": [signed[1]]}, "tool_calls"),
+        ({"content": "Sunny tomorrow in Paris."}, "stop"),
+    ]:
+        if stream:
+            gw.enqueue_reply("/chat/completions", sse_events=stream_events(message, finish))
+        else:
+            gw.enqueue_reply("/chat/completions", json_body=completion(message, finish))
+    run_loop(chat(gw, "gemini-3-pro-preview"), stream=stream)
+    third = sent_messages(gw)[2]
+    assert third[1] == {"role": "assistant", "content": None, "tool_calls": [signed[0]]}
+    assert third[3] == {"role": "assistant", "content": None, "tool_calls": [signed[1]]}
+    assert all("reasoning_content" not in m for m in third)
+
+
+def test_gemini_history_from_another_model_gets_the_documented_placeholder(gw: GatewayEmulator) -> None:
+    script(gw, SECOND_THOUGHT, stream=False)
+    history = run_loop(chat(gw, "deepseek-reasoner"), stream=False)
+    chat(gw, "gemini-2.5-flash").invoke(history[:-1])
+    sent = sent_messages(gw)[-1]
+    skip = {"google": {"thought_signature": GEMINI_SKIP_SIGNATURE}}
+    assert [m["tool_calls"][0]["extra_content"] for m in sent if m.get("tool_calls")] == [skip, skip]
+
+
+# --- through create_agent ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["invoke", "stream"])
+@pytest.mark.parametrize("model", ["deepseek-reasoner", "kimi-k2.5", "mimo-v2-pro", "glm-4.6"])
+async def test_create_agent_tool_loop_sends_the_contract(gw: GatewayEmulator, model: str, *, stream: bool) -> None:
+    agents = pytest.importorskip("langchain.agents")
+    script(gw, "", stream=stream)
+    agent = agents.create_agent(chat(gw, model, streaming=stream), tools=TOOLS)
+    result = await agent.ainvoke({"messages": [HumanMessage(QUESTION)]})
+    assert result["messages"][-1].content == "Sunny tomorrow in Paris."
+    assert streamed(gw) == [stream] * 3
+    second, third = expected_turns(model, "")
+    for turn in (second, third):  # the agent's ToolNode names its tool messages
+        for message, name in zip([m for m in turn if m["role"] == "tool"], ["get_date", "get_weather"], strict=False):
+            message["name"] = name
+    sent = sent_messages(gw)
+    assert (sent[1], sent[2]) == (second, third)
