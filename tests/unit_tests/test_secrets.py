@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 import warnings
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from types import SimpleNamespace
 from typing import Any, ClassVar
 
@@ -24,6 +23,7 @@ from langchain_core.messages import BaseMessage
 from langchain_toiotech import ChatToiotech, _client
 from langchain_toiotech._client import TransportSettings
 from langchain_toiotech.errors import ToiotechError
+from tests.unit_tests._loopback import serve_loopback
 
 SECRET = "sk-test-SECRET-1234567890"
 BASE_URL = "https://gateway.test/v1"
@@ -279,16 +279,9 @@ class ScriptedHandler(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def loopback() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), ScriptedHandler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
     ScriptedHandler.calls = 0
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/v1"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with serve_loopback(ScriptedHandler) as base_url:
+        yield base_url
 
 
 ERROR_ECHO = {"error": {"message": f"Invalid token {SECRET}", "type": "new_api_error"}}
