@@ -19,6 +19,7 @@ ToiotechError
 ├── EmbeddingResponseError          (ModelAPIError)          an embeddings reply that does not match the inputs
 ├── FileProcessingError             (ModelAPIError)          an uploaded file failed, or a file reply is unreadable
 │   └── FileProcessingTimeoutError                           a file stayed "processing" past the wait's timeout
+├── FileListError                   (ModelAPIError)          a file listing that would not end (cursor, max_pages)
 ├── FileChangedError                (ModelInvalidRequestError) a file grew or shrank while uploading (names it)
 └── FileLoadError                                            a document loader failed on one file (names it)
 ```
@@ -55,6 +56,7 @@ __all__ = [
     "ContextLengthExceededError",
     "EmbeddingResponseError",
     "FileChangedError",
+    "FileListError",
     "FileLoadError",
     "FileProcessingError",
     "FileProcessingTimeoutError",
@@ -281,6 +283,23 @@ class FileProcessingError(ToiotechError, ModelAPIError):
 
 class FileProcessingTimeoutError(FileProcessingError):
     """A file was still processing when `wait_until_active`'s timeout ran out (it may still become active)."""
+
+
+class FileListError(ToiotechError, ModelAPIError):
+    """`ToiotechFiles.list` stopped because the listing would not end: a repeated cursor, or `max_pages` pages.
+
+    Attributes:
+        files: The file objects read before it stopped, in the gateway's order: nothing read is lost.
+        pages: How many pages were read.
+    """
+
+    is_retryable = False
+
+    def __init__(self, message: str, *, files: list[Any], pages: int) -> None:
+        """Create the error with what was read so far."""
+        super().__init__(message)
+        self.files = files
+        self.pages = pages
 
 
 class FileChangedError(ToiotechError, ModelInvalidRequestError):

@@ -15,10 +15,10 @@ from langchain_toiotech._file_objects import (
     DEFAULT_WAIT_TIMEOUT,
     FileObject,
     PollSchedule,
-    parse_file_list,
     parse_file_object,
     prepare_upload,
 )
+from langchain_toiotech._file_pages import DEFAULT_MAX_LIST_PAGES, FilePages
 from langchain_toiotech._settings import (
     GatewayClient,
     check_base_url,
@@ -216,54 +216,42 @@ class ToiotechFiles(GatewayClient):
         """Async twin of `delete`."""
         return await self._async_transport.request("DELETE", _file_path(file_id), _deleted)
 
-    def list(self, purpose: str | None = None) -> list[FileObject]:
-        """List the account's files (`GET /files`), following `has_more` pages.
+    def list(
+        self, purpose: str | None = None, *, limit: int | None = None, max_pages: int = DEFAULT_MAX_LIST_PAGES
+    ) -> list[FileObject]:
+        """List the account's files (`GET /files`), following `has_more` pages with `after` cursors.
+
+        The listing always ends: a gateway that keeps saying `has_more` cannot make it loop for ever.
 
         Args:
             purpose: Only files uploaded with this purpose.
+            limit: Return at most this many files: the first `limit` in the gateway's order, and stop fetching
+                pages once they are in hand (a partial list, by request). None lists them all.
+            max_pages: Pages read at most (default 1,000) before `FileListError`.
 
         Returns:
-            The file objects, in the gateway's order.
+            The file objects, in the gateway's order; an id repeated on a later page is kept once.
 
         Raises:
+            ValueError: `limit` or `max_pages` is not a positive integer; no request was made.
+            FileListError: the listing would not end: a page said `has_more` but brought no new file (the
+                next cursor would repeat), or `max_pages` pages all said `has_more`. Its `files` holds what was
+                read.
             ToiotechError: a request failed.
         """
-        pages = _Pages(purpose)
+        pages = FilePages(purpose, limit=limit, max_pages=max_pages)
         while (params := pages.next_params()) is not None:
             self._transport.request("GET", _FILES_PATH, pages.add, params=params)
         return pages.files
 
-    async def alist(self, purpose: str | None = None) -> builtins.list[FileObject]:
-        """Async twin of `list`."""
-        pages = _Pages(purpose)
+    async def alist(
+        self, purpose: str | None = None, *, limit: int | None = None, max_pages: int = DEFAULT_MAX_LIST_PAGES
+    ) -> builtins.list[FileObject]:
+        """Async twin of `list`, with the same arguments, bounds and errors."""
+        pages = FilePages(purpose, limit=limit, max_pages=max_pages)
         while (params := pages.next_params()) is not None:
             await self._async_transport.request("GET", _FILES_PATH, pages.add, params=params)
         return pages.files
-
-
-class _Pages:
-    """Cursor pagination over `GET /files` (`after` = the last id seen), shared by `list` and `alist`.
-
-    Stops when a page brings no new id, so a gateway that ignores `after` cannot loop forever.
-    """
-
-    def __init__(self, purpose: str | None) -> None:
-        self.files: list[FileObject] = []
-        self._seen: set[str] = set()
-        self._params: dict[str, str] | None = {"purpose": purpose} if purpose else {}
-
-    def next_params(self) -> dict[str, str] | None:
-        return self._params
-
-    def add(self, body: dict[str, Any]) -> None:
-        items, has_more = parse_file_list(body)
-        fresh = [item for item in items if item.id not in self._seen]
-        self.files.extend(fresh)
-        self._seen.update(item.id for item in fresh)
-        if not (has_more and fresh) or self._params is None:
-            self._params = None
-            return
-        self._params = {**self._params, "after": fresh[-1].id}
 
 
 def _file_path(file_id: str) -> str:

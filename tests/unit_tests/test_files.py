@@ -20,7 +20,7 @@ import pytest
 
 from langchain_toiotech import _client, _file_objects, files
 from langchain_toiotech._file_objects import FPS_FIELD, FileObject, parse_file_object
-from langchain_toiotech.errors import FileProcessingError, FileProcessingTimeoutError, NotFoundError
+from langchain_toiotech.errors import FileListError, FileProcessingError, FileProcessingTimeoutError, NotFoundError
 from langchain_toiotech.files import ToiotechFiles
 from langchain_toiotech.testing import Fault, GatewayEmulator
 
@@ -361,7 +361,8 @@ def test_list_follows_has_more_with_after() -> None:
     assert seen == [{"purpose": "user_data"}, {"purpose": "user_data", "after": "f2"}]
 
 
-def test_list_stops_when_the_gateway_ignores_after() -> None:
+def test_list_raises_when_the_gateway_ignores_after() -> None:
+    """A silent first page would pass for the whole list: the repeated cursor is an error that keeps it."""
     seen: list[httpx.Request] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
@@ -369,7 +370,9 @@ def test_list_stops_when_the_gateway_ignores_after() -> None:
         return httpx.Response(200, json={"object": "list", "data": [{"id": "f1"}], "has_more": True})
 
     client = ToiotechFiles(http_client=httpx.Client(transport=httpx.MockTransport(handler)))
-    assert [obj.id for obj in client.list()] == ["f1"]
+    with pytest.raises(FileListError, match="would repeat the cursor") as caught:
+        client.list()
+    assert [obj.id for obj in caught.value.files] == ["f1"]
     assert len(seen) == 2
 
 
