@@ -26,7 +26,8 @@ from langchain_toiotech._pass_back import PassBackMode
 from langchain_toiotech._profiles import model_family, model_profile
 from langchain_toiotech._reasoning_controls import check_knob
 from langchain_toiotech._routing import RequestDefaults, plan_request
-from langchain_toiotech._settings import API_KEY_ENV, RequestFieldClient
+from langchain_toiotech._serialization import GatewaySerializable
+from langchain_toiotech._settings import RequestFieldClient
 from langchain_toiotech._structured import (
     StructuredOutputMethod,
     ToolLike,
@@ -35,12 +36,13 @@ from langchain_toiotech._structured import (
     structured_output_runnable,
 )
 from langchain_toiotech._token_estimate import estimate_message_tokens, estimate_tokens
+from langchain_toiotech._tracing import langsmith_params
 from langchain_toiotech._version import __version__
 
 logger = logging.getLogger("langchain_toiotech")
 
 
-class ChatToiotech(RequestFieldClient, BaseChatModel):
+class ChatToiotech(RequestFieldClient, GatewaySerializable, BaseChatModel):
     """Chat model for the toiotech AI gateway (OpenAI-compatible, ~150 models from many vendors).
 
     Reasoning text from every vendor (`reasoning_content`, `reasoning`, `reasoning_details`, or a
@@ -241,9 +243,9 @@ class ChatToiotech(RequestFieldClient, BaseChatModel):
         return "toiotech-chat"
 
     @property
-    def lc_secrets(self) -> dict[str, str]:
-        """Constructor arguments that are secrets, with the environment variables that hold them."""
-        return {"api_key": API_KEY_ENV}
+    def model_name(self) -> str:
+        """The model's name, under langchain-openai's attribute name (`model` is ours)."""
+        return self.model
 
     @property
     def _default_params(self) -> dict[str, Any]:
@@ -260,9 +262,22 @@ class ChatToiotech(RequestFieldClient, BaseChatModel):
 
     @property
     def _identifying_params(self) -> dict[str, Any]:
+        # Everything that shapes the request or its reading: tracing shows it, and it keys the LLM cache of a
+        # subclass that turns serialisation off (serialisable models are keyed by their whole dump).
+        shaping = {
+            "stop": self.stop,
+            "reasoning": self.reasoning,
+            "extra_body": self.extra_body,
+            "video_fps": self.video_fps,
+            "reasoning_pass_back": self.reasoning_pass_back,
+            "use_responses_api": self.use_responses_api,
+            "stream_usage": self.stream_usage,
+            "output_version": self.output_version,
+        }
         return {
             "model": self.model,
             "base_url": self.base_url,
+            **{key: value for key, value in shaping.items() if value is not None},
             **self._default_params,
             **self.model_kwargs,
         }
@@ -284,10 +299,14 @@ class ChatToiotech(RequestFieldClient, BaseChatModel):
             return super().get_num_tokens_from_messages(messages, tools)
         return estimate_message_tokens(messages, tools)
 
-    def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
-        params = super()._get_ls_params(stop=stop, **kwargs)
-        params["ls_provider"] = "toiotech"
+    def _get_invocation_params(self, stop: list[str] | None = None, **kwargs: Any) -> dict[str, Any]:
+        params = super()._get_invocation_params(stop=stop, **kwargs)
+        if params.get("stop") is None:
+            params["stop"] = self.stop  # the model's own stop sequences, which the request sends
         return params
+
+    def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
+        return langsmith_params(self._get_invocation_params(stop=stop, **kwargs), stop)
 
     def _stream_chunk_timeout(self) -> float | None:
         return self.stream_chunk_timeout

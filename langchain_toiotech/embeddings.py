@@ -20,6 +20,7 @@ from langchain_toiotech._embedding_batches import (
     check_texts,
     vectors_in_order,
 )
+from langchain_toiotech._serialization import GatewaySerializable
 from langchain_toiotech._settings import RequestFieldClient
 
 __all__ = ["ToiotechEmbeddings"]
@@ -31,7 +32,7 @@ _T = TypeVar("_T")
 _R = TypeVar("_R")
 
 
-class ToiotechEmbeddings(RequestFieldClient, Embeddings):
+class ToiotechEmbeddings(RequestFieldClient, GatewaySerializable, Embeddings):
     """Text embeddings from the toiotech AI gateway (OpenAI-compatible `/v1/embeddings`).
 
     Texts are sent in batches of `chunk_size`; the async methods run up to `max_concurrency` batches
@@ -101,6 +102,11 @@ class ToiotechEmbeddings(RequestFieldClient, Embeddings):
         # Declared here so type checkers take `model=` and a plain `str` api_key instead of pydantic's
         # synthesized signature (the field aliases and SecretStr would not type-check).
         super().__init__(**kwargs)
+
+    @property
+    def model_name(self) -> str:
+        """The model's name, under langchain-openai's attribute name (`model` is ours)."""
+        return self.model
 
     def _payload(self, batch: list[str]) -> JSONObject:
         payload: JSONObject = {"model": self.model, **self.model_kwargs, "input": batch}

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+from langchain_core.language_models import BaseChatModel
 from langchain_tests.unit_tests import ChatModelUnitTests
+from syrupy.assertion import SnapshotAssertion
 
 from langchain_toiotech import ChatToiotech
 
@@ -54,3 +57,12 @@ class TestChatToiotechStandard(ChatModelUnitTests):
     def init_from_env_params(self) -> tuple[dict[str, str], dict[str, Any], dict[str, Any]]:
         env = {"TOIOTECH_API_KEY": "sk-from-env", "TOIOTECH_BASE_URL": "https://gateway.example.com/v1"}
         return env, {"model": "gpt-4o-mini"}, {"api_key": "sk-from-env", "base_url": "https://gateway.example.com/v1"}
+
+    @pytest.mark.xfail(
+        reason="loads with allowed_objects='all', which admits only langchain-core's mapped classes, never a "
+        "third-party one; test_serialization.py loads ChatToiotech the way users must",
+        raises=ValueError,
+        strict=True,
+    )
+    def test_serdes(self, model: BaseChatModel, snapshot: SnapshotAssertion) -> None:
+        super().test_serdes(model, snapshot)
