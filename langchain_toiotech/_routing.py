@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
-from dataclasses import dataclass
-from typing import Any, Final
+from dataclasses import dataclass, replace
+from typing import Any, Final, get_args
 
 import httpx
 from langchain_core.messages import BaseMessage
@@ -13,6 +13,7 @@ from langchain_core.outputs import ChatResult
 
 from langchain_toiotech._chunks import TRUNCATING_FINISH_REASONS, ChatStreamAssembler
 from langchain_toiotech._convert import convert_messages, create_chat_result
+from langchain_toiotech._media import check_fps
 from langchain_toiotech._pass_back import PassBackMode, apply_pass_back
 from langchain_toiotech._profiles import model_family
 from langchain_toiotech._reasoning_controls import translate_reasoning
@@ -95,12 +96,44 @@ def plan_request(
         ValueError: a message, block or reasoning setting cannot be expressed on the chosen route.
     """
     kwargs = dict(kwargs)
+    defaults = _call_settings(defaults, kwargs)
     model = str(kwargs.get("model") or defaults.model)
     if use_responses_route(messages, setting=defaults.use_responses_api, model=model):
         body = _responses_body(defaults, messages, stop, model, stream=stream, kwargs=kwargs)
         return Route(responses=True, path=RESPONSES_PATH, payload=body)
     body = _chat_body(defaults, messages, stop, model, stream=stream, kwargs=kwargs)
     return Route(responses=False, path=CHAT_PATH, payload=body)
+
+
+def _call_settings(defaults: RequestDefaults, kwargs: JSONObject) -> RequestDefaults:
+    """The model's settings with the call's own values of those that are not request fields (taken out)."""
+    changes: JSONObject = {}
+    if "video_fps" in kwargs:
+        fps = kwargs.pop("video_fps")
+        changes["video_fps"] = None if fps is None else check_fps(fps)
+    if "reasoning_pass_back" in kwargs:
+        mode = kwargs.pop("reasoning_pass_back")
+        if mode not in get_args(PassBackMode):
+            msg = f"reasoning_pass_back must be one of {get_args(PassBackMode)}, got {mode!r}."
+            raise ValueError(msg)
+        changes["pass_back"] = mode
+    if "use_responses_api" in kwargs:
+        changes["use_responses_api"] = kwargs.pop("use_responses_api")
+    return replace(defaults, **changes) if changes else defaults
+
+
+def _include_usage(defaults: RequestDefaults, kwargs: JSONObject) -> bool:
+    """Whether a stream asks for usage, decided as ChatOpenAI does.
+
+    First `stream_usage=` on the call, then the call's `stream_options.include_usage`, then the model's
+    (`model_kwargs`), then the model's `stream_usage`.
+    """
+    sources = (
+        kwargs.pop("stream_usage", None),
+        (kwargs.get("stream_options") or {}).get("include_usage"),
+        (defaults.params.get("stream_options") or {}).get("include_usage"),
+    )
+    return next((source for source in sources if isinstance(source, bool)), defaults.stream_usage)
 
 
 def _chat_body(
@@ -112,7 +145,7 @@ def _chat_body(
     stream: bool,
     kwargs: JSONObject,
 ) -> JSONObject:
-    stream_usage = kwargs.pop("stream_usage", defaults.stream_usage)
+    include_usage = _include_usage(defaults, kwargs)
     knob = kwargs.pop("reasoning", defaults.reasoning)
     family = model_family(model)
     # Precedence, lowest first: the reasoning knob, the model's raw fields, extra_body, call-time arguments.
@@ -132,10 +165,12 @@ def _chat_body(
     if stop_sequences:
         payload["stop"] = stop_sequences
     payload.pop("stream", None)
-    if stream:
+    options = payload.pop("stream_options", None)
+    if stream:  # stream_options outside a stream is a 400 on OpenAI, so it goes only with one
         payload["stream"] = True
-        if stream_usage:
-            payload["stream_options"] = {"include_usage": True}
+        given = options if isinstance(options, dict) else None
+        if include_usage or given is not None:
+            payload["stream_options"] = {**(given or {}), "include_usage": include_usage}
     return payload
 
 

@@ -69,6 +69,42 @@ def check_base_url(base_url: str) -> None:
         )
 
 
+# langchain-openai's names for the connection fields (`ChatOpenAI`, `OpenAIEmbeddings`), so that code written for
+# them keeps working; `request_timeout` is the `timeout` field's alias and `model_name` the `model` field's.
+OPENAI_FIELD_NAMES: Final = {"openai_api_key": "api_key", "openai_api_base": "base_url"}
+# langchain-openai options that mean nothing behind the gateway: refused, never sent as request fields.
+_UNSUPPORTED_OPENAI_OPTIONS: Final = {
+    "openai_proxy": (
+        "set HTTPS_PROXY, or pass http_client=httpx.Client(proxy=...) "
+        "and http_async_client=httpx.AsyncClient(proxy=...)"
+    ),
+    "openai_organization": "the gateway's key alone decides the account; remove it",
+    "organization": "the gateway's key alone decides the account; remove it",
+}
+
+
+def accept_openai_names(values: dict[str, Any]) -> dict[str, Any]:
+    """Rename langchain-openai's field names to ours; refuse its options that have no meaning here.
+
+    Raises:
+        ValueError: both names of one field are given, or an option the gateway cannot honour.
+    """
+    for option, advice in _UNSUPPORTED_OPENAI_OPTIONS.items():
+        if option in values:
+            msg = f"{option} is a langchain-openai option with no meaning for the toiotech gateway: {advice}."
+            raise ValueError(msg)
+    if not OPENAI_FIELD_NAMES.keys() & values.keys():
+        return values
+    renamed = dict(values)
+    for openai_name, name in OPENAI_FIELD_NAMES.items():
+        if openai_name in renamed:
+            if name in renamed:
+                msg = f"Both {name} and {openai_name} were given; they are the same setting, pass one."
+                raise ValueError(msg)
+            renamed[name] = renamed.pop(openai_name)
+    return renamed
+
+
 def mask_api_key(values: Any) -> Any:
     """Wrap a plain-string `api_key` in `SecretStr` before validation.
 
@@ -135,9 +171,9 @@ class GatewayClient(BaseModel):
     model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True)
 
     api_key: SecretStr | None = Field(default_factory=secret_from_env(API_KEY_ENV, default=None))
-    """Gateway API key; read from `TOIOTECH_API_KEY` when not given."""
+    """Gateway API key (also as langchain-openai's `openai_api_key`); read from `TOIOTECH_API_KEY` when not given."""
     base_url: str = Field(default_factory=from_env(BASE_URL_ENV, default=DEFAULT_BASE_URL))
-    """Gateway base URL; read from `TOIOTECH_BASE_URL` when not given."""
+    """Gateway base URL (also as `openai_api_base`); read from `TOIOTECH_BASE_URL` when not given."""
     timeout: float | httpx.Timeout | None = Field(default=None, alias="request_timeout")
     """Request timeout in seconds (default: 600 s, connect 10 s); an upload must also finish within it."""
     max_retries: int = DEFAULT_MAX_RETRIES
@@ -156,8 +192,9 @@ class GatewayClient(BaseModel):
     def __init__(self, **kwargs: Any) -> None:
         """Create the client; see the class docstring for the arguments."""
         # Spelled out so type checkers accept `model=` aliases and a plain `str` api_key. The key is wrapped
-        # before pydantic sees it: a validation error prints the constructor's input.
-        super().__init__(**mask_api_key(kwargs))
+        # before pydantic sees it (a validation error prints the constructor's input), under whichever name
+        # it came (`api_key` or langchain-openai's `openai_api_key`).
+        super().__init__(**mask_api_key(accept_openai_names(kwargs)))
 
     @field_validator("reply_limits", mode="before")
     @classmethod
