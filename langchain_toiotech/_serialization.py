@@ -26,10 +26,12 @@ model = loads(
 
 from __future__ import annotations
 
-from typing import Final
+import dataclasses
+from typing import Any, Final
 
 from langchain_core.load.serializable import Serializable, SerializedConstructor, SerializedNotImplemented
 
+from langchain_toiotech._limits import DEFAULT_REPLY_LIMITS, ReplyLimits
 from langchain_toiotech._settings import API_KEY_ENV
 
 # Header names that carry credentials: the set the emulator and the cassettes redact, and proxies' own.
@@ -65,11 +67,18 @@ class GatewaySerializable(Serializable):
         if serialized["type"] != "constructor":
             return serialized
         kwargs = serialized["kwargs"]
-        headers = kwargs.get("default_headers")
-        if isinstance(headers, dict):
-            kept = {name: value for name, value in headers.items() if name.lower() not in CREDENTIAL_HEADERS}
-            if kept:
-                kwargs["default_headers"] = kept  # a new dict: the model's own headers stay as they are
-            else:
-                kwargs.pop("default_headers")
+        _drop_credential_headers(kwargs)
+        limits = kwargs.pop("reply_limits", None)
+        if isinstance(limits, ReplyLimits) and limits != DEFAULT_REPLY_LIMITS:
+            kwargs["reply_limits"] = dataclasses.asdict(limits)  # the field takes the dict back
         return serialized
+
+
+def _drop_credential_headers(kwargs: dict[str, Any]) -> None:
+    headers = kwargs.get("default_headers")
+    if isinstance(headers, dict):
+        kept = {name: value for name, value in headers.items() if name.lower() not in CREDENTIAL_HEADERS}
+        if kept:
+            kwargs["default_headers"] = kept  # a new dict: the model's own headers stay as they are
+        else:
+            kwargs.pop("default_headers")

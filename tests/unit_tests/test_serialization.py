@@ -79,6 +79,7 @@ def test_chat_model_round_trips_with_a_secrets_map() -> None:
         timeout=30,
         max_retries=1,
         default_headers={"X-Route": "eu"},
+        reply_limits={"max_event_bytes": 1 << 20},
     )
     loaded = loads(dumps(model), allowed_objects=[ChatToiotech], **LOAD_OPTIONS)
     assert isinstance(loaded, ChatToiotech)
@@ -88,6 +89,8 @@ def test_chat_model_round_trips_with_a_secrets_map() -> None:
     for field in ("reasoning", "extra_body", "stop", "reasoning_pass_back", "use_responses_api", "video_fps"):
         assert getattr(loaded, field) == getattr(model, field)
     assert (loaded.timeout, loaded.max_retries, loaded.output_version) == (30, 1, "v1")
+    assert loaded.reply_limits == model.reply_limits
+    assert "reply_limits" not in dumpd(_chat())["kwargs"]  # the defaults are not written out
 
 
 def test_embeddings_round_trip_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
