@@ -10,9 +10,7 @@ import asyncio
 import functools
 import json
 import logging
-import threading
 import time
-import weakref
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import AsyncExitStack, ExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
@@ -22,6 +20,7 @@ from typing import Any, Final, TypeVar, cast
 import httpx
 
 from langchain_toiotech._limits import ACCEPT_ENCODING, DEFAULT_REPLY_LIMITS, ReplyLimits
+from langchain_toiotech._pools import DEFAULT_TIMEOUT, shared_async_client, shared_sync_client
 from langchain_toiotech._redaction import redact_error, redact_response, redact_text, redacting
 from langchain_toiotech._retry import retry_delay, should_retry
 from langchain_toiotech._version import __version__
@@ -35,13 +34,8 @@ from langchain_toiotech.errors import (
 logger = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL: Final = "https://api.toiotech.com/v1"
-DEFAULT_TIMEOUT: Final = httpx.Timeout(600.0, connect=10.0)
 DEFAULT_MAX_RETRIES: Final = 2
 _USER_AGENT: Final = f"langchain-toiotech/{__version__}"
-# httpcore's pool scans every idle connection for each queued request (measured: 4 million is_idle() calls for
-# three bursts of 64 with 100 idle sockets), so a burst over a large idle pool costs more than reconnecting.
-# Twenty idle sockets keep sequential and agent traffic on warm connections and bursts cheap.
-_POOL_LIMITS: Final = httpx.Limits(max_connections=200, max_keepalive_connections=20)
 
 JSONObject = dict[str, Any]
 Result = TypeVar("Result")
@@ -102,35 +96,6 @@ class TransportSettings:
         return httpx.Timeout(
             connect=timeout.connect, read=self.stream_chunk_timeout, write=timeout.write, pool=timeout.pool
         )
-
-
-_SYNC_CLIENT_LOCK: Final = threading.Lock()
-
-
-def _shared_sync_client() -> httpx.Client:
-    # One pool for every model instance in the process: a thousand calls reuse a few sockets. The lock is
-    # needed because lru_cache does not serialise misses: threads racing on the first call would each build,
-    # and use, a client (and pool) of their own, which nobody closes.
-    with _SYNC_CLIENT_LOCK:
-        return _pooled_sync_client()
-
-
-@functools.lru_cache(maxsize=1)
-def _pooled_sync_client() -> httpx.Client:
-    return httpx.Client(limits=_POOL_LIMITS, timeout=DEFAULT_TIMEOUT)
-
-
-_async_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = weakref.WeakKeyDictionary()
-
-
-def _shared_async_client() -> httpx.AsyncClient:
-    # Async connections belong to the loop that opened them, so the pool is shared per event loop.
-    loop = asyncio.get_running_loop()
-    client = _async_clients.get(loop)
-    if client is None:
-        client = httpx.AsyncClient(limits=_POOL_LIMITS, timeout=DEFAULT_TIMEOUT)
-        _async_clients[loop] = client
-    return client
 
 
 def _transport_failure(error: httpx.TransportError, secret: str) -> ToiotechError:
@@ -236,7 +201,7 @@ class Transport:
     @property
     def client(self) -> httpx.Client:
         """The caller's client, or the process-wide pooled one."""
-        return self._http_client or _shared_sync_client()
+        return self._http_client or shared_sync_client()
 
     def request_json(self, method: str, path: str, **kwargs: Any) -> JSONObject:
         """Send a request (with `json=`, `params=`) and decode the JSON object it returns."""
@@ -311,7 +276,7 @@ class AsyncTransport:
     @property
     def client(self) -> httpx.AsyncClient:
         """The caller's client, or the pooled one of the running event loop."""
-        return self._http_client or _shared_async_client()
+        return self._http_client or shared_async_client()
 
     async def request_json(self, method: str, path: str, **kwargs: Any) -> JSONObject:
         """Send a request (with `json=`, `params=`) and decode the JSON object it returns."""

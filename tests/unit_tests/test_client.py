@@ -21,7 +21,7 @@ from langchain_core.exceptions import ModelConnectionError, ModelTimeoutError
 from langchain_core.messages import BaseMessageChunk
 from pydantic import BaseModel
 
-from langchain_toiotech import ChatToiotech, _client, _retry
+from langchain_toiotech import ChatToiotech, _client, _pools, _retry
 from langchain_toiotech._client import AsyncTransport, Transport, TransportSettings
 from langchain_toiotech.errors import (
     APIConnectionError,
@@ -529,7 +529,7 @@ def test_shared_sync_client_is_reused_across_models() -> None:
     second = ChatToiotech(model="b", api_key=API_KEY, temperature=0.1)
 
     assert first._transport.client is second._transport.client
-    assert first._transport.client is _client._shared_sync_client()
+    assert first._transport.client is _pools.shared_sync_client()
 
 
 def test_one_async_client_per_event_loop() -> None:

@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 import pytest
 
-from langchain_toiotech import ChatToiotech, _client
+from langchain_toiotech import ChatToiotech, _pools
 from langchain_toiotech.errors import APITimeoutError, StreamError, ToiotechError
 from langchain_toiotech.testing import Fault, GatewayEmulator
 
@@ -114,7 +114,7 @@ async def test_200_concurrent_astreams_on_a_bounded_pool() -> None:
 
 async def test_200_concurrent_calls_on_the_default_pool(gw: GatewayEmulator) -> None:
     model = make_model(gw)
-    client = _client._shared_async_client()
+    client = _pools.shared_async_client()
     assert model._async_transport.client is client  # the model really uses the loop's pooled client
     prompts = [f"call {index}" for index in range(200)]
     peak = PeakConnections(client)
@@ -126,9 +126,9 @@ async def test_200_concurrent_calls_on_the_default_pool(gw: GatewayEmulator) -> 
 
     assert stream_texts == [expected(prompt) for prompt in prompts[:100]]
     assert [message.content for message in messages] == [expected(prompt) for prompt in prompts[100:]]
-    assert peak.peak <= (_client._POOL_LIMITS.max_connections or 0)
+    assert peak.peak <= (_pools.POOL_LIMITS.max_connections or 0)
     # Afterwards the pool keeps at most its keep-alive allowance of idle sockets, none of them busy.
-    assert len(pool_of(client).connections) <= (_client._POOL_LIMITS.max_keepalive_connections or 0)
+    assert len(pool_of(client).connections) <= (_pools.POOL_LIMITS.max_keepalive_connections or 0)
     assert busy(client) == []
 
 
@@ -245,11 +245,11 @@ def expected_both_ways(index: int) -> tuple[str, str]:
 @pytest.fixture
 def fresh_process_pool(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Forget the process-wide sync client, as in a new process, so the first calls race to create it."""
-    fresh = functools.lru_cache(maxsize=1)(_client._pooled_sync_client.__wrapped__)
-    monkeypatch.setattr(_client, "_pooled_sync_client", fresh)
+    fresh = _pools._Pools()
+    monkeypatch.setattr(_pools, "_state", fresh)
     yield
-    if fresh.cache_info().currsize:
-        fresh().close()
+    if fresh.sync is not None:
+        fresh.sync.close()
 
 
 @pytest.mark.usefixtures("fresh_process_pool")
@@ -266,7 +266,7 @@ def test_threads_share_the_process_wide_client(gw: GatewayEmulator) -> None:
         results = list(pool.map(worker, range(THREADS)))
 
     assert [answers for _, answers in results] == [expected_both_ways(index) for index in range(THREADS)]
-    shared = _client._shared_sync_client()
+    shared = _pools.shared_sync_client()
     assert all(client is shared for client, _ in results)
     assert len(chat_prompts(gw)) == 2 * THREADS
 
