@@ -13,6 +13,11 @@ COOKBOOK = Path(__file__).parents[2] / "cookbook"
 
 EXPECTED_OUTPUT = {
     "quickstart.py": ["== invoke ==", "reasoning: Thinking about:", "'cache_read'", "== stream ==", "finish:    stop"],
+    "agent_checkpoint.py": [
+        "paused before ['tools']; checkpointed tool calls: ['get_weather']",
+        "resumed; final answer:",
+        "resumed request, tool turn reasoning_content: '",
+    ],
     "tools_agent.py": ["[calls: get_weather, get_local_time]", "tool results: 2", "final answer:"],
     "structured_output.py": ["function_calling: CityFacts(", "json_schema: CityFacts(", "json_mode: dict"],
     "image_and_video.py": [
