@@ -31,6 +31,7 @@ from langchain_toiotech._streaming import (
     iter_responses_events,
     stream_error_from_payload,
 )
+from langchain_toiotech._v1_stream import StreamAssembler, V1BlockIndexes
 
 logger = logging.getLogger("langchain_toiotech")
 
@@ -67,9 +68,10 @@ class Route:
         """The `ChatResult` of a non-stream answer."""
         return create_responses_result(body) if self.responses else read_chat_body(body)
 
-    def assembler(self) -> ChatStreamAssembler | ResponsesStreamAssembler:
-        """A fresh assembler for this route's stream events."""
-        return ResponsesStreamAssembler() if self.responses else ChatStreamAssembler()
+    def assembler(self, *, v1: bool = False) -> StreamAssembler:
+        """A fresh assembler for this route's stream events; `v1` numbers its content blocks for core's merge."""
+        assembler = ResponsesStreamAssembler() if self.responses else ChatStreamAssembler()
+        return V1BlockIndexes(assembler) if v1 else assembler
 
     @property
     def events(self) -> Callable[[httpx.Response], Iterator[JSONObject]]:

@@ -353,7 +353,7 @@ class ChatToiotech(RequestFieldClient, GatewaySerializable, BaseChatModel):
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
         route = plan_request(self._request_defaults, messages, stop, stream=True, kwargs=kwargs)
-        assembler = route.assembler()
+        assembler = route.assembler(v1=self.output_version == "v1")
         with self._transport.stream(route.path, route.payload) as response:
             for wire_chunk in route.events(response):
                 for chunk in assembler.feed(wire_chunk):
@@ -370,7 +370,7 @@ class ChatToiotech(RequestFieldClient, GatewaySerializable, BaseChatModel):
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
         route = plan_request(self._request_defaults, messages, stop, stream=True, kwargs=kwargs)
-        assembler = route.assembler()
+        assembler = route.assembler(v1=self.output_version == "v1")
         async with self._async_transport.stream(route.path, route.payload) as response:
             async for wire_chunk in route.aevents(response):
                 for chunk in assembler.feed(wire_chunk):
