@@ -54,9 +54,21 @@ class TransportSettings:
     stream_chunk_timeout: float | None = None
     reply_limits: ReplyLimits = DEFAULT_REPLY_LIMITS
 
-    def url(self, path: str) -> str:
-        """Join the base URL and an endpoint path such as `/chat/completions`."""
-        return f"{self.base_url.rstrip('/')}/{path.lstrip('/')}"
+    def url(self, path: str, params: Mapping[str, Any] | None = None) -> str:
+        """Join the base URL and an endpoint path such as `/chat/completions`, keeping the base URL's query.
+
+        An Azure-style `?api-version=...` on the base URL is sent on every request; `params` are added to it.
+        """
+        prefix, query = self._url_parts
+        url = f"{prefix}/{path.lstrip('/')}"
+        if params:
+            return str(httpx.URL(url, query=query.encode()).copy_merge_params(params))
+        return f"{url}?{query}" if query else url
+
+    @functools.cached_property
+    def _url_parts(self) -> tuple[str, str]:
+        prefix, _, query = self.base_url.partition("?")
+        return prefix.rstrip("/"), query
 
     def headers(self, *, stream: bool = False) -> dict[str, str]:
         """Request headers: defaults, then auth; the key is added here and stored nowhere else."""
@@ -138,10 +150,12 @@ def _next_delay(error: ToiotechError, attempt: int, settings: TransportSettings)
 def _json_request(method: str, path: str, settings: TransportSettings, **kwargs: Any) -> RequestFactory:
     stream = bool(kwargs.pop("stream", False))
 
+    url = settings.url(path, kwargs.pop("params", None))
+
     def build(client: httpx.Client | httpx.AsyncClient, _: ExitStack) -> httpx.Request:
         return client.build_request(
             method,
-            settings.url(path),
+            url,
             headers=settings.headers(stream=stream),
             timeout=settings.request_timeout(stream=stream),
             **kwargs,

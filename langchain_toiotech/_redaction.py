@@ -32,7 +32,10 @@ _TEXT_ATTRIBUTES: Final = ("body", "message")
 
 @functools.lru_cache(maxsize=32)
 def _key_pattern(secret: str) -> re.Pattern[str]:
-    forms = {secret, json.dumps(secret)[1:-1]}  # as sent, and as it reads inside a JSON string
+    # As sent, without the whitespace a header check would reject, inside a JSON string, and as Python shows
+    # it in an error (`Illegal header value b'Bearer sk-...\\n'`).
+    forms = {secret, secret.strip(), json.dumps(secret)[1:-1], repr(secret)[1:-1], repr(secret.encode())[2:-1]}
+    forms.discard("")
     alternatives = "|".join(re.escape(form) for form in sorted(forms, key=len, reverse=True))
     if len(secret) >= ANYWHERE_LENGTH:
         return re.compile(alternatives)
@@ -41,7 +44,7 @@ def _key_pattern(secret: str) -> re.Pattern[str]:
 
 def redact_text(text: str, secret: str) -> str:
     """`text` with every occurrence of `secret` (see the module's matching rule) replaced by `***`."""
-    if not secret or secret not in text:
+    if not secret:
         return text
     return _key_pattern(secret).sub(MASK, text)
 

@@ -7,7 +7,7 @@ import ipaddress
 import sys
 import warnings
 from functools import cached_property
-from typing import Any, Final, Self
+from typing import Any, ClassVar, Final, Self
 from urllib.parse import urlsplit
 
 import httpx
@@ -21,6 +21,14 @@ from langchain_toiotech._client import (
     AsyncTransport,
     Transport,
     TransportSettings,
+)
+from langchain_toiotech._field_checks import (
+    check_default_headers,
+    check_finite,
+    check_json_fields,
+    check_timeout,
+    check_url_secrets,
+    clean_api_key,
 )
 from langchain_toiotech._limits import DEFAULT_REPLY_LIMITS, ReplyLimits
 
@@ -51,19 +59,20 @@ def _first_frame_outside_the_libraries() -> int:
     return level
 
 
-def check_base_url(base_url: str) -> None:
-    """Reject a base URL that is not http(s); warn (at the user's line) when it would send the key unencrypted.
+def check_base_url(base_url: str, *, name: str = "base_url", api_key: SecretStr | None = None) -> None:
+    """Reject a base URL that is not http(s) or holds a secret; warn (at the user's line) on unencrypted http.
 
     Raises:
-        ValueError: The URL has no http(s) scheme or no host.
+        ValueError: The URL has no http(s) scheme or no host, or holds credentials (see `check_url_secrets`).
     """
+    check_url_secrets(name, base_url, api_key.get_secret_value() if api_key else "")
     parts = urlsplit(base_url)
     if parts.scheme not in {"http", "https"} or not parts.hostname:
-        msg = f"base_url must be an http(s) URL such as {DEFAULT_BASE_URL!r}, got {base_url!r}."
+        msg = f"{name} must be an http(s) URL such as {DEFAULT_BASE_URL!r}, got {base_url!r}."
         raise ValueError(msg)
     if parts.scheme == "http" and not is_loopback(parts.hostname):
         warnings.warn(
-            f"base_url {base_url!r} is plain http to a non-loopback host: the API key would travel unencrypted.",
+            f"{name} {base_url!r} is plain http to a non-loopback host: the API key would travel unencrypted.",
             UserWarning,
             stacklevel=_first_frame_outside_the_libraries(),
         )
@@ -168,7 +177,8 @@ class GatewayClient(BaseModel):
     Building a client opens no connection; the first request does, on a pooled client shared process-wide.
     """
 
-    model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True)
+    # hide_input_in_errors: a ValidationError would otherwise quote the constructor input (headers, URLs).
+    model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True, hide_input_in_errors=True)
 
     api_key: SecretStr | None = Field(default_factory=secret_from_env(API_KEY_ENV, default=None))
     """Gateway API key (also as langchain-openai's `openai_api_key`); read from `TOIOTECH_API_KEY` when not given."""
@@ -203,10 +213,23 @@ class GatewayClient(BaseModel):
 
     @model_validator(mode="after")
     def _check_connection_fields(self) -> Self:
+        # Cleaned here, not in a field validator: one would not run on the key read from TOIOTECH_API_KEY.
+        self.api_key = clean_api_key(self.api_key)
         check_api_key(self.api_key)
-        check_base_url(self.base_url)
+        check_base_url(self.base_url, api_key=self.api_key)
         check_max_retries(self.max_retries)
+        check_default_headers(self.default_headers)
+        self._check_numbers()
         return self
+
+    def _check_numbers(self) -> None:
+        # Every `*timeout` field a subclass declares (stream_chunk_timeout, ...) is a duration; every other
+        # float goes into a JSON body, which cannot carry NaN or infinity.
+        for name, value in self:
+            if name.endswith("timeout"):
+                check_timeout(name, value)
+            else:
+                check_finite(name, value)
 
     def _transport_base_url(self) -> str:
         """Where this client's endpoints live (the Files client may point elsewhere)."""
@@ -247,8 +270,17 @@ class RequestFieldClient(GatewayClient):
     model_kwargs: dict[str, Any] = Field(default_factory=dict)
     """Other request fields, sent at the top level of the JSON body."""
 
+    _json_field_dicts: ClassVar[tuple[str, ...]] = ("model_kwargs", "extra_body")
+    """Fields whose dicts go into the JSON body as they are (`extra_body` where a subclass declares it)."""
+
     @model_validator(mode="before")
     @classmethod
     def _collect_model_kwargs(cls, values: dict[str, Any]) -> Any:
         names = set(cls.model_fields) | {field.alias for field in cls.model_fields.values() if field.alias}
         return _build_model_kwargs(values, names)
+
+    @model_validator(mode="after")
+    def _check_json_fields(self) -> Self:
+        for name in self._json_field_dicts:
+            check_json_fields(name, getattr(self, name, None))
+        return self

@@ -97,7 +97,7 @@ class ToiotechFiles(GatewayClient):
     @model_validator(mode="after")
     def _validate_settings(self) -> Self:
         if self.files_base_url is not None:
-            check_base_url(self.files_base_url)
+            check_base_url(self.files_base_url, name="files_base_url", api_key=self.api_key)
         return self
 
     def _transport_base_url(self) -> str:

@@ -16,9 +16,10 @@ from typing import Any, ClassVar
 
 import httpx
 import pytest
-from langchain_core.callbacks import BaseCallbackHandler
+from langchain_core.callbacks import AsyncCallbackHandler, BaseCallbackHandler
 from langchain_core.load import dumpd, dumps
 from langchain_core.messages import BaseMessage
+from langchain_core.tracers.base import BaseTracer
 
 from langchain_toiotech import ChatToiotech, _client
 from langchain_toiotech._client import TransportSettings
@@ -213,11 +214,18 @@ ERROR_GATEWAYS = {
     "connection-refused": (unreachable, ALL_MODES),
     "read-timeout": (timing_out, ALL_MODES),
 }
-ERROR_CASES = [
-    pytest.param(handler, mode, id=f"{name}-{mode}")
-    for name, (handler, modes) in ERROR_GATEWAYS.items()
-    for mode in modes
-]
+
+
+def gateway_cases(gateways: dict[str, tuple[Any, tuple[str, ...]]]) -> list[Any]:
+    """One test case per gateway and call mode."""
+    return [
+        pytest.param(handler, mode, id=f"{name}-{mode}")
+        for name, (handler, modes) in gateways.items()
+        for mode in modes
+    ]
+
+
+ERROR_CASES = gateway_cases(ERROR_GATEWAYS)
 
 
 async def run(model: ChatToiotech, mode: str) -> None:
@@ -405,3 +413,189 @@ async def test_langsmith_params_and_callback_payloads_never_hold_the_key(mode: s
     assert invocation_params["max_tokens"] == 64
     for payload in (serialized, invocation_params, metadata, model._get_ls_params(stop=["END"], max_tokens=64)):
         assert_no_secret(json.dumps(payload, default=repr))
+
+
+# --- everything a callback handler or tracer is given, when an error body echoes the key -----------------------
+
+
+def echo_everywhere(request: httpx.Request) -> httpx.Response:
+    """A 401 that quotes the key in its body, in a header, and as a JSON name (a relay's debug dump)."""
+    received = request.headers["Authorization"]
+    body = {"error": {"message": f"invalid token {received}", "type": "new_api_error"}, received: {"k": 1}}
+    return httpx.Response(401, json=body, headers={"X-Debug-Auth": received})
+
+
+def recording(base: type) -> type:
+    """A callback handler class whose every `on_*` hook records all it is given (sync or async hooks)."""
+
+    def hook(name: str) -> Any:
+        def record(self: Any, *args: Any, **kwargs: Any) -> None:
+            self.seen.append((name, args, kwargs))
+
+        async def arecord(self: Any, *args: Any, **kwargs: Any) -> None:
+            self.seen.append((name, args, kwargs))
+
+        return arecord if base is AsyncCallbackHandler else record
+
+    hooks = {name: hook(name) for name in dir(BaseCallbackHandler) if name.startswith("on_")}
+    return type(f"Recording{base.__name__}", (base,), {**hooks, "__init__": lambda self: setattr(self, "seen", [])})
+
+
+class RunRecorder(BaseTracer):
+    """A tracer keeping every run it would send (what LangSmith receives)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.runs: list[Any] = []
+
+    def _persist_run(self, run: Any) -> None:
+        self.runs.append(run)
+
+
+def everything_in(error: BaseException) -> list[object]:
+    """The error's text, kept body and the response it carries, read as langchain-core and a user would."""
+    response = getattr(error, "response", None)
+    seen: list[object] = [str(error), repr(error), error.args, getattr(error, "body", None)]
+    if isinstance(response, httpx.Response):
+        seen += [response.text, response.json(), dict(response.headers), dict(response.request.headers)]
+    return seen
+
+
+CALLBACK_GATEWAYS = {
+    "401-echo-body-header-name": (echo_everywhere, ALL_MODES),
+    "503-echo-retried": (echo_status(503), ALL_MODES),
+    "200-json-error-echo": (echo_in_band_json, ALL_MODES),
+    "mid-stream-error-echo": (echo_mid_stream, STREAM_MODES),
+}
+CALLBACK_CASES = gateway_cases(CALLBACK_GATEWAYS)
+
+
+@pytest.mark.parametrize(("handler", "mode"), CALLBACK_CASES)
+async def test_callbacks_and_tracers_never_receive_the_key_from_an_error_body(handler: Any, mode: str) -> None:
+    sync_handler = recording(BaseCallbackHandler)()
+    async_handler = recording(AsyncCallbackHandler)()
+    tracer = RunRecorder()
+    model = make_model(handler, max_retries=1).with_config(callbacks=[sync_handler, async_handler, tracer])
+
+    with pytest.raises(ToiotechError) as caught:
+        await run(model, mode)  # type: ignore[arg-type] - a configured model runs the same way
+
+    errors = [entry[1][0] for entry in sync_handler.seen if entry[0] == "on_llm_error"]
+    assert errors, "on_llm_error really ran"
+    assert {entry[0] for entry in async_handler.seen} >= {"on_chat_model_start", "on_llm_error"}
+    assert tracer.runs
+    assert tracer.runs[0].error
+    for recorded in (sync_handler.seen, async_handler.seen, [run.model_dump() for run in tracer.runs]):
+        assert_no_secret(repr(recorded))
+    for error in [caught.value, *errors]:
+        for piece in everything_in(error):
+            assert_no_secret(piece)
+
+
+async def test_response_metadata_keeps_the_redacted_error_body() -> None:
+    # langchain-core reads error.response.json() into the error's response_metadata: it must still be there,
+    # with only the key masked.
+    sync_handler = recording(BaseCallbackHandler)()
+    model = make_model(echo_everywhere, max_retries=0)
+
+    with pytest.raises(ToiotechError) as caught:
+        model.invoke("hi", config={"callbacks": [sync_handler]})
+
+    [(_, _, kwargs)] = [entry for entry in sync_handler.seen if entry[0] == "on_llm_error"]
+    metadata = kwargs["response"].generations[0][0].message.response_metadata
+    assert metadata["status_code"] == 401
+    assert metadata["body"]["error"]["message"] == "invalid token Bearer ***"
+    assert metadata["body"]["Bearer ***"] == {"k": 1}
+    assert metadata["headers"]["x-debug-auth"] == "Bearer ***"
+    assert caught.value.response.request.headers["authorization"] == "***"
+
+
+# --- keys read from files and environment variables ---------------------------------------------------------
+
+# A text file, a Windows .env line, a padded line, a file saved with a byte-order mark.
+FILE_WRAPPINGS = [("", "\n"), ("", "\r\n"), (" \t", " \t\n\n"), ("\ufeff", "\r\n")]
+
+
+def every_client(key: object, base_url: str) -> list[Any]:
+    """One instance of every public class that holds a key (the loader holds a chat model and a Files client)."""
+    from langchain_toiotech import ToiotechEmbeddings, ToiotechFileLoader, ToiotechFiles  # noqa: PLC0415
+
+    given = {} if key is None else {"api_key": key}
+    loader = ToiotechFileLoader("x.pdf", model="doubao-seed-1-6-251015", base_url=base_url, **given)
+    return [
+        ChatToiotech(model="gpt-4o-mini", base_url=base_url, **given),
+        ToiotechEmbeddings(base_url=base_url, **given),
+        ToiotechFiles(base_url=base_url, **given),
+        loader._extractor.llm,  # the clients the loader built
+        loader._extractor.files,
+    ]
+
+
+@pytest.mark.parametrize(("before", "after"), FILE_WRAPPINGS, ids=["lf", "crlf", "padded", "bom"])
+@pytest.mark.parametrize("source", ["argument", "environment"])
+def test_a_key_read_from_a_file_is_used_without_its_whitespace(
+    before: str, after: str, source: str, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from langchain_toiotech.testing import GatewayEmulator  # noqa: PLC0415 - only these tests need it
+
+    key_file = tmp_path / "key.txt"
+    key_file.write_text(f"{before}{SECRET}{after}", encoding="utf-8")
+    read = key_file.read_text(encoding="utf-8")
+    if source == "environment":
+        monkeypatch.setenv("TOIOTECH_API_KEY", read)
+    with GatewayEmulator(api_key=SECRET, reasoning_style=None) as gw:  # demands exactly the key
+        clients = every_client(read if source == "argument" else None, gw.base_url)
+        for client in clients:
+            assert client.api_key.get_secret_value() == SECRET
+        assert clients[0].invoke("hi").content
+        assert clients[1].embed_query("hi")
+        assert clients[2].list() == []
+
+
+BAD_KEYS = {
+    "newline-inside": f"{SECRET[:6]}\n{SECRET[6:]}",
+    "nul": f"{SECRET}\x00",
+    "delete": f"{SECRET}\x7f",
+    "non-ascii": f"{SECRET}é",
+    "typographic-quote": f"\u201c{SECRET}\u201d",
+}
+
+
+@pytest.mark.parametrize("key", BAD_KEYS.values(), ids=BAD_KEYS.keys())
+@pytest.mark.parametrize("index", range(3), ids=["chat", "embeddings", "files"])
+def test_a_key_that_cannot_be_a_header_fails_at_construction(key: str, index: int) -> None:
+    from langchain_toiotech import ToiotechEmbeddings, ToiotechFileLoader, ToiotechFiles  # noqa: PLC0415
+
+    factories: list[Any] = [
+        lambda: ChatToiotech(model="gpt-4o-mini", api_key=key),
+        lambda: ToiotechEmbeddings(api_key=key),
+        lambda: ToiotechFiles(api_key=key),
+    ]
+    loader = lambda: ToiotechFileLoader("x.pdf", model="doubao-seed-1-6-251015", api_key=key)  # noqa: E731
+    for factory in (factories[index], loader):
+        with pytest.raises(ValueError, match=r"api_key holds a (control|non-ASCII) character at|U\+00") as caught:
+            factory()
+        assert_no_secret(str(caught.value))
+        assert_no_secret(repr(caught.value))
+
+
+def test_an_illegal_header_is_not_retried_and_not_quoted(loopback: str, caplog: pytest.LogCaptureFixture) -> None:
+    # The safety net under the construction check: whatever quotes a header on its way out is redacted, and a
+    # request refused on this machine is not sent again (it never left).
+    caplog.set_level(logging.DEBUG)
+    settings = TransportSettings(base_url=loopback, api_key=f"{SECRET}\n", max_retries=3)
+    ScriptedHandler.script = [(200, COMPLETION)]
+
+    with httpx.Client() as http, pytest.raises(ToiotechError) as caught:
+        _client.Transport(settings, http).request_json("POST", "/chat/completions", json={})
+
+    assert "LocalProtocolError" in str(caught.value)
+    assert caught.value.is_retryable is False
+    assert ScriptedHandler.calls == 0
+    assert "Retrying" not in caplog.text
+    for error in error_chain(caught.value):
+        assert_no_secret(str(error))
+        assert_no_secret(repr(error.args))
+    # httpcore's own DEBUG record of the refused header is outside our reach; the construction check is what
+    # keeps such a key from reaching it.
+    assert_no_secret([record.getMessage() for record in caplog.records if record.name.startswith("langchain_toiotech")])
