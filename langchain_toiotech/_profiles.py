@@ -17,9 +17,14 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
-from langchain_core.language_models import ModelProfile
+if TYPE_CHECKING:
+    from langchain_core.language_models import ModelProfile
+else:
+    # A TypedDict is a plain dict at run time. Importing the real one would load langchain-core's model machinery
+    # into the standard-library-only emulator (`langchain_toiotech.testing`), which reads this table.
+    ModelProfile = dict
 
 
 @dataclass(frozen=True)
