@@ -16,7 +16,7 @@ from langchain_toiotech import ChatToiotech, ToiotechFiles
 from langchain_toiotech.errors import NotFoundError
 from langchain_toiotech.testing import GatewayEmulator
 
-MODEL = os.environ.get("TOIOTECH_VISION_MODEL", "doubao-seed-1-6-251015")
+MODEL = os.environ.get("TOIOTECH_VISION_MODEL", "doubao-seed-1-8")
 
 
 def main() -> None:

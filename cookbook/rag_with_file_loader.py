@@ -19,7 +19,7 @@ from langchain_core.vectorstores import InMemoryVectorStore
 
 from langchain_toiotech import ChatToiotech, ToiotechEmbeddings, ToiotechFileLoader
 
-VISION_MODEL = os.environ.get("TOIOTECH_VISION_MODEL", "doubao-seed-1-6-251015")
+VISION_MODEL = os.environ.get("TOIOTECH_VISION_MODEL", "doubao-seed-1-8")
 CHAT_MODEL = os.environ.get("TOIOTECH_MODEL", "deepseek-chat")
 
 

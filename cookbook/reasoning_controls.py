@@ -13,7 +13,7 @@ from langchain_toiotech import ChatToiotech
 
 KNOBS = [
     ("doubao-seed-1-8", {"effort": "medium", "enabled": True}),
-    ("claude-sonnet-4-5", {"budget_tokens": 2048}),
+    ("claude-sonnet-4-5-20250929", {"budget_tokens": 2048}),
     ("gemini-2.5-flash", {"enabled": True, "budget_tokens": 1024}),
     ("qwen3-max", {"enabled": False}),
     ("deepseek-reasoner", {"effort": "high"}),

@@ -122,7 +122,7 @@ class ChatToiotech(RequestFieldClient, GatewaySerializable, BaseChatModel):
 
     Reasoning controls (one knob, translated per family; what a family cannot express raises `ValueError`):
         ```python
-        claude = ChatToiotech(model="claude-sonnet-4-5", reasoning={"budget_tokens": 2048})
+        claude = ChatToiotech(model="claude-sonnet-4-5-20250929", reasoning={"budget_tokens": 2048})
         qwen_fast = ChatToiotech(model="qwen3-max", reasoning={"enabled": False})
         print(claude.invoke("Is 97 prime?").additional_kwargs.get("reasoning_content"))
         ```

@@ -88,7 +88,7 @@ def _build_extractor(model: str, options: BlobParserOptions) -> FileExtractor:
 
 def _check_settings(settings: ExtractionSettings) -> None:
     if not settings.model:
-        msg = "model must name a vision model the gateway serves, e.g. 'doubao-seed-1-6-251015'"
+        msg = "model must name a vision model the gateway serves, e.g. 'doubao-seed-1-8'"
         raise ValueError(msg)
     if settings.mode not in {"single", "page"}:
         msg = f"mode must be 'single' or 'page', got {settings.mode!r}"
@@ -136,9 +136,7 @@ class ToiotechBlobParser(BaseBlobParser):
     from langchain_community.document_loaders.generic import GenericLoader
     from langchain_toiotech import ToiotechBlobParser
 
-    loader = GenericLoader.from_filesystem(
-        "reports/", glob="**/*.pdf", parser=ToiotechBlobParser("doubao-seed-1-6-251015")
-    )
+    loader = GenericLoader.from_filesystem("reports/", glob="**/*.pdf", parser=ToiotechBlobParser("doubao-seed-1-8"))
     documents = loader.load()
     ```
     """
@@ -215,7 +213,7 @@ class ToiotechFileLoader(BaseLoader):
 
         loader = ToiotechFileLoader(
             ["report.pdf", "scans/"],  # a path, a list, or directories (searched with `glob`)
-            model="doubao-seed-1-6-251015",
+            model="doubao-seed-1-8",
             mode="page",  # one Document per PDF page
             fps=0.5,  # video frames sampled per second (0.2-5)
             max_concurrency=4,

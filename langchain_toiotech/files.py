@@ -68,7 +68,7 @@ class ToiotechFiles(GatewayClient):
         files = ToiotechFiles()
         uploaded = files.upload("clip.mp4", fps=0.5)  # Ark samples the video at 0.5 frames per second
         ready = files.wait_until_active(uploaded.id, timeout=300)
-        model = ChatToiotech(model="doubao-seed-1-6-251015")
+        model = ChatToiotech(model="doubao-seed-1-8")
         answer = model.invoke(
             [HumanMessage([{"type": "video", "file_id": ready.id}, {"type": "text", "text": "What happens?"}])]
         )

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 from langchain_toiotech.testing._emulator import GatewayEmulator
 from langchain_toiotech.testing._faults import Fault
+from langchain_toiotech.testing._models import EmulatedModel
 from langchain_toiotech.testing._records import RecordedRequest
 
-__all__ = ["Fault", "GatewayEmulator", "RecordedRequest"]
+__all__ = ["EmulatedModel", "Fault", "GatewayEmulator", "RecordedRequest"]

@@ -12,7 +12,7 @@ from types import FrameType
 from langchain_toiotech.testing._emulator import GatewayEmulator
 from langchain_toiotech.testing._files import FILES_APIS
 
-_STYLES = ("reasoning_content", "reasoning", "reasoning_details", "think_tags", "none")
+_STYLES = ("vendor", "reasoning_content", "reasoning", "reasoning_details", "think_tags", "none")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -20,11 +20,19 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=0, help="port to bind (default: a free port)")
     parser.add_argument("--api-key", default=None, help="require this Bearer token (default: any token)")
-    parser.add_argument("--reasoning-style", choices=_STYLES, default="reasoning_content")
+    parser.add_argument("--reasoning-style", choices=_STYLES, default="vendor")
     parser.add_argument("--files-api", choices=FILES_APIS, default="ark")
     parser.add_argument("--file-processing-polls", type=int, default=1)
     parser.add_argument("--ping-every", type=int, default=0, help="': PING' comment every N stream events")
     parser.add_argument("--chunk-delay", type=float, default=0.0, help="seconds between stream events")
+    parser.add_argument(
+        "--permissive",
+        action="store_true",
+        help="any model name, paths with or without /v1, reasoning from every model, no vendor contracts",
+    )
+    parser.add_argument(
+        "--model", action="append", default=[], metavar="NAME", help="serve this model name too (repeatable)"
+    )
     return parser
 
 
@@ -54,6 +62,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         file_processing_polls=args.file_processing_polls,
         ping_every=args.ping_every,
         chunk_delay=args.chunk_delay,
+        strict=not args.permissive,
+        models=args.model,
     )
     with emulator:
         sys.stdout.write(emulator.base_url + "\n")

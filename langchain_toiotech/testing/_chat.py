@@ -13,8 +13,10 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
+from langchain_toiotech.testing._behaviour import chat_style, thought_signature
+from langchain_toiotech.testing._models import EmulatedModel
 from langchain_toiotech.testing._plan import Plan, PlanRequest, ToolCall, make_plan
-from langchain_toiotech.testing._prompt import chat_prompt, thinking_disabled
+from langchain_toiotech.testing._prompt import chat_prompt
 from langchain_toiotech.testing._tools import parse_tools
 from langchain_toiotech.testing._wire import DONE_EVENT, SSE_TYPE, Reply, json_reply, sse_data
 
@@ -31,6 +33,7 @@ class _Meta:
     model: str
     style: str | None
     include_usage: bool
+    signature: dict[str, Any] | None = None  # Gemini's extra_content on the first tool call
 
 
 def chat_reply(
@@ -39,6 +42,7 @@ def chat_reply(
     style: str | None,
     completion_id: str,
     next_call_id: Callable[[], str],
+    model: EmulatedModel | None = None,
 ) -> Reply:
     """Answer a chat completions request.
 
@@ -47,14 +51,17 @@ def chat_reply(
         style: The emulator's reasoning style.
         completion_id: The ``chatcmpl-…`` id to use.
         next_call_id: Returns a fresh tool call id.
+        model: The model (strict mode), which decides reasoning and its shape; None in permissive mode.
 
     Returns:
         The reply (JSON, or an event stream when ``stream`` is true).
     """
+    style = chat_style(style, body, model)
     plan = make_plan(_plan_request(body, style), next_call_id)
     stream_options = body.get("stream_options")
     include_usage = isinstance(stream_options, Mapping) and stream_options.get("include_usage") is True
-    meta = _Meta(completion_id, str(body.get("model", "")), style, include_usage)
+    signature = thought_signature(model, plan.tool_calls[0].call_id) if plan.tool_calls else None
+    meta = _Meta(completion_id, str(body.get("model", "")), style, include_usage, signature)
     if body.get("stream") is True:
         events = _stream_events(plan, meta)
         return Reply(content_type=SSE_TYPE, headers=SSE_HEADERS, events=events)
@@ -69,7 +76,7 @@ def _plan_request(body: Mapping[str, Any], style: str | None) -> PlanRequest:
     limit = body.get("max_tokens", body.get("max_completion_tokens"))
     return PlanRequest(
         prompt=chat_prompt(body.get("messages", [])),
-        reasoning=style is not None and not thinking_disabled(body),
+        reasoning=style is not None,
         tools=parse_tools(body.get("tools")),
         tool_choice=body.get("tool_choice"),
         parallel=body.get("parallel_tool_calls") is not False,
@@ -98,8 +105,12 @@ def usage(plan: Plan) -> dict[str, Any]:
     }
 
 
-def _tool_call_object(call: ToolCall) -> dict[str, Any]:
-    return {"id": call.call_id, "type": "function", "function": {"name": call.name, "arguments": call.arguments}}
+def _tool_call_object(call: ToolCall, extra: dict[str, Any] | None) -> dict[str, Any]:
+    obj: dict[str, Any] = {"id": call.call_id, "type": "function"}
+    obj["function"] = {"name": call.name, "arguments": call.arguments}
+    if extra is not None:
+        obj["extra_content"] = extra
+    return obj
 
 
 def _completion(plan: Plan, meta: _Meta) -> dict[str, Any]:
@@ -113,7 +124,10 @@ def _completion(plan: Plan, meta: _Meta) -> dict[str, Any]:
         elif meta.style is not None:
             message[meta.style] = plan.reasoning_text
     if plan.tool_calls:
-        message["tool_calls"] = [_tool_call_object(call) for call in plan.tool_calls]
+        extras = [meta.signature] + [None] * (len(plan.tool_calls) - 1)
+        message["tool_calls"] = [
+            _tool_call_object(call, extra) for call, extra in zip(plan.tool_calls, extras, strict=True)
+        ]
     return {
         "id": meta.completion_id,
         "object": "chat.completion",
@@ -180,12 +194,14 @@ def _reasoning_deltas(plan: Plan, meta: _Meta) -> Iterator[bytes]:
 
 
 def _tool_call_deltas(meta: _Meta, index: int, call: ToolCall) -> Iterator[bytes]:
-    header = {
+    header: dict[str, Any] = {
         "index": index,
         "id": call.call_id,
         "type": "function",
         "function": {"name": call.name, "arguments": ""},
     }
+    if index == 0 and meta.signature is not None:
+        header["extra_content"] = meta.signature
     yield _chunk(meta, {"tool_calls": [header]})
     for fragment in call.fragments():
         yield _chunk(meta, {"tool_calls": [{"index": index, "function": {"arguments": fragment}}]})

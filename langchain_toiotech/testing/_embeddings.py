@@ -1,7 +1,9 @@
 """Default replies of ``POST /v1/embeddings`` and ``GET /v1/models``.
 
-Vectors are deterministic: SHA-256 blocks of the input text mapped to [-1, 1], unit-normalised; 8 dimensions
-unless the request sets ``dimensions``. ``encoding_format: "base64"`` gives base64 of little-endian float32.
+Vectors are deterministic: SHA-256 blocks of the input text mapped to [-1, 1], unit-normalised, as long as the
+model's own vectors (1536 for text-embedding-3-small and ada-002, 3072 for text-embedding-3-large) unless the
+request sets ``dimensions``, which only the text-embedding-3 models take (OpenAI's 400 "This model does not support
+specifying dimensions." otherwise). ``encoding_format: "base64"`` gives base64 of little-endian float32.
 """
 
 from __future__ import annotations
@@ -11,24 +13,15 @@ import hashlib
 import json
 import math
 import struct
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
 from langchain_toiotech.testing._wire import Reply, error_reply, json_reply
 
-DEFAULT_DIMENSIONS: Final = 8
+DEFAULT_DIMENSIONS: Final = 1536
+"""Vector length for a model the emulator does not know (permissive mode): text-embedding-3-small's."""
 _MAX_DIMENSIONS: Final = 65536
-MODEL_IDS: Final = (
-    "gpt-4o-mini",
-    "deepseek-reasoner",
-    "doubao-seed-1-8",
-    "qwen3-max",
-    "glm-4.5v",
-    "gemini-2.5-flash",
-    "claude-sonnet-4-5",
-    "gpt-5.1-codex",
-    "text-embedding-3-small",
-)
+_FIXED_LENGTH: Final = ("text-embedding-ada-002", "text-embedding-v1")
 
 
 def embedding_vector(text: str, dimensions: int = DEFAULT_DIMENSIONS) -> list[float]:
@@ -63,11 +56,12 @@ def _inputs(value: Any) -> list[str] | None:
     return None
 
 
-def embeddings_reply(body: Mapping[str, Any]) -> Reply:
+def embeddings_reply(body: Mapping[str, Any], model_dimensions: int | None = None) -> Reply:
     """Answer an embeddings request.
 
     Args:
         body: The parsed request body.
+        model_dimensions: The model's vector length (None: a model the emulator does not know).
 
     Returns:
         The reply; 400 for a missing or empty input, or bad ``dimensions``.
@@ -77,8 +71,11 @@ def embeddings_reply(body: Mapping[str, Any]) -> Reply:
         return error_reply(400, "'input' is a required property and must be a string or an array", param="input")
     if any(text == "" for text in texts):
         return error_reply(400, "'$.input' is invalid. Please check the API reference.", param="input")
-    dimensions = body.get("dimensions", DEFAULT_DIMENSIONS)
-    if not isinstance(dimensions, int) or isinstance(dimensions, bool) or not 0 < dimensions <= _MAX_DIMENSIONS:
+    if "dimensions" in body and body.get("model") in _FIXED_LENGTH:
+        return error_reply(400, "This model does not support specifying dimensions.", param="dimensions")
+    largest = model_dimensions or _MAX_DIMENSIONS
+    dimensions = body.get("dimensions", model_dimensions or DEFAULT_DIMENSIONS)
+    if not isinstance(dimensions, int) or isinstance(dimensions, bool) or not 0 < dimensions <= largest:
         return error_reply(400, f"Invalid value for 'dimensions': {dimensions!r}", param="dimensions")
     as_base64 = body.get("encoding_format") == "base64"
     data = []
@@ -97,11 +94,14 @@ def embeddings_reply(body: Mapping[str, Any]) -> Reply:
     )
 
 
-def models_reply() -> Reply:
+def models_reply(names: Sequence[str]) -> Reply:
     """Answer ``GET /v1/models``.
+
+    Args:
+        names: The served model names.
 
     Returns:
         An OpenAI model list.
     """
-    data = [{"id": model, "object": "model", "created": 1767225600, "owned_by": "toiotech"} for model in MODEL_IDS]
+    data = [{"id": model, "object": "model", "created": 1767225600, "owned_by": "toiotech"} for model in names]
     return json_reply({"object": "list", "data": data})

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from langchain_toiotech.testing._faults import Fault
 from langchain_toiotech.testing._files import FILES_APIS
 from langchain_toiotech.testing._gateway import Gateway
+from langchain_toiotech.testing._models import EmulatedModel, ModelRegistry, describe_model
 from langchain_toiotech.testing._records import RecordedRequest
 from langchain_toiotech.testing._replay import load_fixture
 from langchain_toiotech.testing._routes import REASONING_STYLES, EmulatorConfig
@@ -25,8 +26,15 @@ class GatewayEmulator:
     """A loopback emulator of the toiotech (new-api) gateway, served from a daemon thread.
 
     Use it as a context manager (sync or async) or call :meth:`start` / :meth:`stop`. Faults and scripted
-    replies are consumed first-in first-out per path; paths match with or without ``/v1``, and ``"*"`` matches
-    any path (consulted after the exact path). Requests with neither get deterministic default replies.
+    replies are consumed first-in first-out per path; paths given to ``enqueue_*`` match with or without ``/v1``,
+    and ``"*"`` matches any path (consulted after the exact path). Requests with neither get deterministic default
+    replies.
+
+    Strict by default: it answers like the live gateway where a mistake would fail there. Only ``/v1/...`` routes
+    exist; only the catalogue's model names (and those given to ``models=`` or :meth:`register_model`) are served,
+    others get the gateway's 404; each model reasons, takes media and serves routes as the profile table says;
+    vendor contracts on the history (reasoning and signatures passed back) are checked. ``strict=False`` gives the
+    permissive emulator: any model name, paths with or without ``/v1``, reasoning from every model, no contracts.
     """
 
     def __init__(
@@ -35,11 +43,13 @@ class GatewayEmulator:
         host: str = "127.0.0.1",
         port: int = 0,
         api_key: str | None = None,
-        reasoning_style: str | None = "reasoning_content",
+        reasoning_style: str | None = "vendor",
         files_api: str = "ark",
         file_processing_polls: int = 1,
         ping_every: int = 0,
         chunk_delay: float = 0.0,
+        strict: bool = True,
+        models: Iterable[str | EmulatedModel] = (),
     ) -> None:
         """Configure the emulator (nothing is bound until :meth:`start`).
 
@@ -48,13 +58,18 @@ class GatewayEmulator:
             port: Port to bind; 0 picks a free one.
             api_key: When set, requests must send ``Authorization: Bearer <api_key>``; when None any non-empty
                 Bearer token is accepted. Failures get new-api's 401 ``invalid_api_key`` body.
-            reasoning_style: Where chat replies put reasoning: ``"reasoning_content"``, ``"reasoning"``,
-                ``"reasoning_details"``, ``"think_tags"`` or None (no reasoning anywhere, Responses included).
+            reasoning_style: Where chat replies put reasoning: ``"vendor"`` (each family's own shape: DeepSeek,
+                Qwen, Kimi... ``reasoning_content``, MiniMax ``<think>`` tags, OpenAI none in chat), or one shape
+                for every reasoning model: ``"reasoning_content"``, ``"reasoning"``, ``"reasoning_details"``,
+                ``"think_tags"``; None: no reasoning anywhere, Responses included.
             files_api: ``"ark"`` (processing → active file objects), ``"openai"`` (``"processed"`` file objects)
                 or ``"unsupported"`` (501 ``api_not_implemented`` like stock new-api).
             file_processing_polls: How many GETs a fresh Ark upload stays ``"processing"``.
             ping_every: Default ``: PING`` comment interval in stream events (0: none).
             chunk_delay: Default pause between stream events, in seconds.
+            strict: Answer like the live gateway (see the class docstring); False for the permissive emulator.
+            models: Extra model names to serve besides the catalogue: names the profile table understands
+                (``"doubao-seed-1-6-251015"``) or :class:`EmulatedModel` descriptions.
 
         Raises:
             ValueError: If ``reasoning_style`` or ``files_api`` is unknown.
@@ -66,8 +81,10 @@ class GatewayEmulator:
             msg = f"files_api must be one of {FILES_APIS}, got {files_api!r}"
             raise ValueError(msg)
         self._address = (host, port)
-        config = EmulatorConfig(api_key, reasoning_style, files_api, file_processing_polls, ping_every, chunk_delay)
-        self._gateway = Gateway(config)
+        config = EmulatorConfig(
+            api_key, reasoning_style, files_api, file_processing_polls, ping_every, chunk_delay, strict
+        )
+        self._gateway = Gateway(config, ModelRegistry(models))
         self._server: EmulatorServer | None = None
         self._thread: threading.Thread | None = None
         self._lifecycle = threading.Lock()
@@ -242,6 +259,71 @@ class GatewayEmulator:
     def pending(self) -> int:
         """Number of queued faults and scripted replies not consumed yet."""
         return self._gateway.pending()
+
+    # -- models ------------------------------------------------------------------------------------------------
+
+    @property
+    def strict(self) -> bool:
+        """Whether the emulator answers like the live gateway (the default)."""
+        return self._gateway.config.strict
+
+    def register_model(
+        self,
+        name: str,
+        *,
+        like: str | None = None,
+        family: str | None = None,
+        reasoning: bool | None = None,
+        inputs: Iterable[str] | None = None,
+        tool_calling: bool | None = None,
+        responses_only: bool | None = None,
+        embedding_dimensions: int | None = None,
+    ) -> EmulatedModel:
+        """Serve another model name (a fine-tune, a dated snapshot, a channel alias), effective immediately.
+
+        Its facts come from the profile table for ``name`` (or for ``like``), then the keyword overrides.
+
+        ```python
+        from langchain_toiotech.testing import GatewayEmulator
+
+        with GatewayEmulator() as gw:
+            gw.register_model("doubao-seed-1-6-251015")  # the table knows Doubao names
+            gw.register_model("acme-reasoner", like="deepseek-reasoner")  # DeepSeek's behaviour and contract
+            gw.register_model("acme-embed", embedding_dimensions=768)
+            gw.register_model("acme-vl", family="qwen", reasoning=False, inputs=["image", "video"])
+        ```
+
+        Args:
+            name: The model name requests will send.
+            like: A model whose facts to copy (e.g. a catalogue name).
+            family: The vendor family (``"deepseek"``, ``"kimi"``, ``"gemini"``, ``"claude"``...), which decides
+                the reasoning shape and the vendor contract.
+            reasoning: Whether it reasons.
+            inputs: The media it takes: any of ``"image"``, ``"video"``, ``"audio"``, ``"file"``.
+            tool_calling: Whether it takes function tools.
+            responses_only: Serve it only on ``/v1/responses``.
+            embedding_dimensions: Make it an embeddings model with this vector length.
+
+        Returns:
+            The description now served.
+        """
+        model = describe_model(
+            name,
+            like=like,
+            family=family,
+            reasoning=reasoning,
+            inputs=inputs,
+            tool_calling=tool_calling,
+            responses_only=responses_only,
+            embedding_dimensions=embedding_dimensions,
+        )
+        self._gateway.models.add(model)
+        return model
+
+    @property
+    def models(self) -> dict[str, EmulatedModel]:
+        """The served models by name (the catalogue plus registered ones)."""
+        return dict(self._gateway.models.snapshot())
 
     # -- files -----------------------------------------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ from typing import Generic, TypeVar
 
 from langchain_toiotech.testing._faults import Fault, fault_reply
 from langchain_toiotech.testing._files import FileStore
+from langchain_toiotech.testing._models import ModelRegistry
 from langchain_toiotech.testing._records import Incoming, RecordedRequest
 from langchain_toiotech.testing._routes import EmulatorConfig, Router, route_key
 from langchain_toiotech.testing._wire import Reply, error_object, json_reply, with_request_id
@@ -62,15 +63,17 @@ class _Queue(Generic[_T]):
 class Gateway:
     """Thread-safe emulator state shared by all connection threads."""
 
-    def __init__(self, config: EmulatorConfig) -> None:
+    def __init__(self, config: EmulatorConfig, models: ModelRegistry | None = None) -> None:
         """Create the state.
 
         Args:
             config: The emulator configuration.
+            models: The served models (default: the gateway's catalogue).
         """
         self.config = config
         self.files = FileStore(config.files_api, config.file_processing_polls)
-        self.router = Router(config, self.files)
+        self.models = models if models is not None else ModelRegistry()
+        self.router = Router(config, self.files, self.models)
         self._lock = threading.Lock()
         self._records: list[RecordedRequest] = []
         self._faults: dict[str, _Queue[Fault]] = {}

@@ -16,7 +16,7 @@ GREETING: Final = "Hello from the toiotech emulator."
 _WORD: Final = re.compile(r"\s*\S+|\s+$")
 
 # Content part type -> media kind, for chat parts and Responses input parts.
-_PART_KINDS: Final = {
+PART_KINDS: Final = {
     "image_url": "image",
     "input_image": "image",
     "video_url": "video",
@@ -36,7 +36,7 @@ class _Media:
     file_ids: dict[str, list[str]] = field(default_factory=dict)
 
     def add(self, part: Mapping[str, Any]) -> None:
-        kind = _PART_KINDS[str(part.get("type"))]
+        kind = PART_KINDS[str(part.get("type"))]
         self.counts[kind] += 1
         nested = part.get(str(part.get("type")))
         details: Mapping[str, Any] = nested if isinstance(nested, Mapping) else part
@@ -134,7 +134,7 @@ def _media_of(content: Any) -> _Media:
     media = _Media()
     if isinstance(content, Sequence) and not isinstance(content, str):
         for part in content:
-            if isinstance(part, Mapping) and part.get("type") in _PART_KINDS:
+            if isinstance(part, Mapping) and part.get("type") in PART_KINDS:
                 media.add(part)
     return media
 

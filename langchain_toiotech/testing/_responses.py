@@ -11,9 +11,11 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from langchain_toiotech.testing._behaviour import responses_reasoning
 from langchain_toiotech.testing._chat import CREATED, SSE_HEADERS
+from langchain_toiotech.testing._models import EmulatedModel
 from langchain_toiotech.testing._plan import Plan, PlanRequest, ToolCall, fragments, make_plan
-from langchain_toiotech.testing._prompt import responses_prompt, thinking_disabled
+from langchain_toiotech.testing._prompt import responses_prompt
 from langchain_toiotech.testing._tools import parse_tools
 from langchain_toiotech.testing._wire import SSE_TYPE, Reply, json_reply, sse_named
 
@@ -34,6 +36,7 @@ def responses_reply(
     style: str | None,
     number: int,
     next_call_id: Callable[[], str],
+    model: EmulatedModel | None = None,
 ) -> Reply:
     """Answer a Responses API request.
 
@@ -42,11 +45,12 @@ def responses_reply(
         style: The emulator's reasoning style (None: no reasoning item).
         number: The response counter, used for ``resp_emu_<n>`` and item ids.
         next_call_id: Returns a fresh tool call id.
+        model: The model (strict mode), which decides whether there is reasoning; None in permissive mode.
 
     Returns:
         The reply (JSON, or an event stream when ``stream`` is true).
     """
-    plan = make_plan(_plan_request(body, style), next_call_id)
+    plan = make_plan(_plan_request(body, responses_reasoning(style, body, model)), next_call_id)
     reasoning = body.get("reasoning")
     summary = isinstance(reasoning, Mapping) and reasoning.get("summary") is not None
     shape = _Shape(f"resp_emu_{number}", number, body, summary)
@@ -55,7 +59,7 @@ def responses_reply(
     return json_reply(_response(shape, "completed", _output_items(plan, shape), _usage(plan)))
 
 
-def _plan_request(body: Mapping[str, Any], style: str | None) -> PlanRequest:
+def _plan_request(body: Mapping[str, Any], reasoning: bool) -> PlanRequest:  # noqa: FBT001
     text = body.get("text")
     fmt = text.get("format") if isinstance(text, Mapping) else None
     fmt = fmt if isinstance(fmt, Mapping) else {}
@@ -63,7 +67,7 @@ def _plan_request(body: Mapping[str, Any], style: str | None) -> PlanRequest:
     limit = body.get("max_output_tokens")
     return PlanRequest(
         prompt=responses_prompt(body.get("input", ""), body.get("instructions")),
-        reasoning=style is not None and not thinking_disabled(body),
+        reasoning=reasoning,
         tools=parse_tools(body.get("tools")),
         tool_choice=body.get("tool_choice"),
         parallel=body.get("parallel_tool_calls") is not False,

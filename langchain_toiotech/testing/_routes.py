@@ -7,15 +7,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
+from langchain_toiotech.testing._behaviour import VENDOR_STYLE
 from langchain_toiotech.testing._chat import chat_reply
-from langchain_toiotech.testing._embeddings import MODEL_IDS, embeddings_reply, models_reply
+from langchain_toiotech.testing._contracts import check_contracts
+from langchain_toiotech.testing._embeddings import embeddings_reply, models_reply
 from langchain_toiotech.testing._files import FileStore
+from langchain_toiotech.testing._models import EmulatedModel, ModelRegistry
 from langchain_toiotech.testing._prompt import responses_prompt
 from langchain_toiotech.testing._records import Incoming
 from langchain_toiotech.testing._responses import responses_reply
+from langchain_toiotech.testing._strict import check_media, resolve_model
 from langchain_toiotech.testing._wire import Reply, error_reply, json_reply, with_request_id
 
-REASONING_STYLES: Final = ("reasoning_content", "reasoning", "reasoning_details", "think_tags", None)
+REASONING_STYLES: Final = (VENDOR_STYLE, "reasoning_content", "reasoning", "reasoning_details", "think_tags", None)
+_JSON_ROUTES: Final = frozenset({"/chat/completions", "/responses", "/embeddings"})
 
 
 @dataclass(frozen=True)
@@ -23,11 +28,12 @@ class EmulatorConfig:
     """Behaviour switches of one emulator (see ``GatewayEmulator`` for their meaning)."""
 
     api_key: str | None = None
-    reasoning_style: str | None = "reasoning_content"
+    reasoning_style: str | None = VENDOR_STYLE
     files_api: str = "ark"
     file_processing_polls: int = 1
     ping_every: int = 0
     chunk_delay: float = 0.0
+    strict: bool = True
 
 
 def route_key(path: str) -> str:
@@ -51,15 +57,17 @@ def route_key(path: str) -> str:
 class Router:
     """Computes the default reply of each route."""
 
-    def __init__(self, config: EmulatorConfig, files: FileStore) -> None:
+    def __init__(self, config: EmulatorConfig, files: FileStore, models: ModelRegistry) -> None:
         """Create a router.
 
         Args:
             config: The emulator configuration.
             files: The file store behind ``/files``.
+            models: The served models.
         """
         self.config = config
         self.files = files
+        self.models = models
         self._lock = threading.Lock()
         self._counters: dict[str, int] = {}
 
@@ -96,13 +104,15 @@ class Router:
         """
         key = route_key(incoming.path)
         method = incoming.method
+        if self.config.strict and not _under_v1(incoming.path):
+            key = "/unknown"  # the gateway serves its API under /v1 only
         if key == "/files" or key.startswith("/files/"):
             return self.files.handle(method, key.split("/")[2:], incoming.form, incoming.query)
         if method == "GET" and key == "/models":
-            return models_reply()
+            return models_reply(self.models.names())
         if method == "GET" and key.startswith("/models/"):
-            return _model(key.removeprefix("/models/"), request_id)
-        if method == "POST" and key in {"/chat/completions", "/responses", "/embeddings"}:
+            return self._model(key.removeprefix("/models/"), request_id)
+        if method == "POST" and key in _JSON_ROUTES:
             body = _json_object(incoming, request_id)
             if isinstance(body, Reply):
                 return body
@@ -110,22 +120,53 @@ class Router:
         return error_reply(404, f"Invalid URL ({method} {incoming.path})")
 
     def _post(self, key: str, body: Mapping[str, Any], request_id: str) -> Reply:
-        style = self.config.reasoning_style
+        model = None
+        if self.config.strict or key == "/embeddings":
+            resolved = resolve_model(body, key, self.models, request_id)
+            if isinstance(resolved, Reply):
+                if self.config.strict:
+                    return resolved
+            else:
+                model = resolved
         if key == "/embeddings":
-            return embeddings_reply(body)
+            return embeddings_reply(body, model.embedding_dimensions if model is not None else None)
+        invalid = self._invalid_input(key, body, request_id)
+        if invalid is not None:
+            return invalid
+        refused = self._strict_refusal(key, body, model, request_id) if model is not None else None
+        if refused is not None:
+            return refused
+        style = self.config.reasoning_style
+        if key == "/chat/completions":
+            completion_id = f"chatcmpl-emu-{self.next_number('chat')}"
+            return chat_reply(
+                body, style=style, completion_id=completion_id, next_call_id=self.next_call_id, model=model
+            )
+        number = self.next_number("response")
+        return responses_reply(body, style=style, number=number, next_call_id=self.next_call_id, model=model)
+
+    def _invalid_input(self, key: str, body: Mapping[str, Any], request_id: str) -> Reply | None:
         if key == "/chat/completions":
             messages = body.get("messages")
             if not isinstance(messages, list) or not messages:
                 return error_reply(400, with_request_id("'messages' must be a non-empty array", request_id))
-            completion_id = f"chatcmpl-emu-{self.next_number('chat')}"
-            return chat_reply(body, style=style, completion_id=completion_id, next_call_id=self.next_call_id)
+            return None
         if "input" not in body:
             return error_reply(400, with_request_id("Missing required parameter: 'input'.", request_id), param="input")
-        denied = self._inactive_file(body, request_id)
-        if denied is not None:
-            return denied
-        number = self.next_number("response")
-        return responses_reply(body, style=style, number=number, next_call_id=self.next_call_id)
+        return self._inactive_file(body, request_id)
+
+    @staticmethod
+    def _strict_refusal(key: str, body: Mapping[str, Any], model: EmulatedModel, request_id: str) -> Reply | None:
+        refused = check_media(body, key, model, request_id)
+        if refused is None and key == "/chat/completions":
+            refused = check_contracts(body, model, request_id)
+        return refused
+
+    def _model(self, name: str, request_id: str) -> Reply:
+        if self.models.get(name) is not None:
+            return json_reply({"id": name, "object": "model", "created": 1767225600, "owned_by": "toiotech"})
+        message = with_request_id(f"The model '{name}' does not exist", request_id)
+        return error_reply(404, message, code="model_not_found", param="model")
 
     def _inactive_file(self, body: Mapping[str, Any], request_id: str) -> Reply | None:
         """Ark answers 403 ``OperationDenied.InvalidState`` for a file that is unknown or not active yet."""
@@ -150,8 +191,6 @@ def _json_object(incoming: Incoming, request_id: str) -> Mapping[str, Any] | Rep
     return incoming.json
 
 
-def _model(model: str, request_id: str) -> Reply:
-    if model in MODEL_IDS:
-        return json_reply({"id": model, "object": "model", "created": 1767225600, "owned_by": "toiotech"})
-    message = with_request_id(f"The model '{model}' does not exist", request_id)
-    return error_reply(404, message, code="model_not_found", param="model")
+def _under_v1(path: str) -> bool:
+    """The gateway serves its API under ``/v1`` only: a base URL without it gets new-api's 404 live."""
+    return path == "/v1" or path.startswith("/v1/")

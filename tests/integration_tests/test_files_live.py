@@ -13,7 +13,7 @@ from langchain_toiotech.errors import NotFoundError
 
 pytestmark = pytest.mark.skipif(not os.environ.get("TOIOTECH_API_KEY"), reason="needs TOIOTECH_API_KEY")
 
-VISION_MODEL = os.environ.get("TOIOTECH_TEST_VISION_MODEL", "doubao-seed-1-6-251015")
+VISION_MODEL = os.environ.get("TOIOTECH_TEST_VISION_MODEL", "doubao-seed-1-8")
 RED_PIXEL_PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4z8AAAAMBAQDJ/pLvAAAAAElFTkSuQmCC"
 )

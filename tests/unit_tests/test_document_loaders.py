@@ -29,7 +29,7 @@ from langchain_toiotech.document_loaders import ToiotechBlobParser, ToiotechFile
 from langchain_toiotech.errors import BadRequestError, FileLoadError, FileProcessingError, FileProcessingTimeoutError
 from langchain_toiotech.testing import Fault, GatewayEmulator
 
-MODEL = "doubao-seed-1-6-251015"
+MODEL = "doubao-seed-1-8"
 REPLY = json.loads(
     (
         Path(__file__).parents[1] / "fixtures/ark-doubao_responses_nonstream_reasoning-summary_input-image.json"

@@ -52,16 +52,19 @@ TIME_TOOL = {
 }
 
 
-def _chat(client: httpx.Client, text: Any, **extra: Any) -> dict[str, Any]:
-    body = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": text}], **extra}
+REASONER = "deepseek-reasoner"  # a catalogue model that reasons (gpt-4o-mini does not)
+
+
+def _chat(client: httpx.Client, text: Any, model: str = REASONER, **extra: Any) -> dict[str, Any]:
+    body = {"model": model, "messages": [{"role": "user", "content": text}], **extra}
     response = client.post("/chat/completions", json=body)
     assert response.status_code == 200, response.text
     reply: dict[str, Any] = response.json()
     return reply
 
 
-def _stream(client: httpx.Client, text: Any, **extra: Any) -> tuple[list[dict[str, Any]], str]:
-    body = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": text}], "stream": True, **extra}
+def _stream(client: httpx.Client, text: Any, model: str = REASONER, **extra: Any) -> tuple[list[dict[str, Any]], str]:
+    body = {"model": model, "messages": [{"role": "user", "content": text}], "stream": True, **extra}
     response = client.post("/chat/completions", json=body)
     assert response.status_code == 200
     assert response.headers["content-type"] == "text/event-stream"
@@ -78,7 +81,7 @@ def test_non_stream_reply_is_deterministic(client: httpx.Client) -> None:
     body = _chat(client, "hi there")
     assert body["id"] == "chatcmpl-emu-1"
     assert body["object"] == "chat.completion"
-    assert body["model"] == "gpt-4o-mini"
+    assert body["model"] == REASONER
     message = body["choices"][0]["message"]
     assert message["content"] == "Hello from the toiotech emulator. You said: hi there"
     assert message["reasoning_content"] == "Thinking about: hi there"
@@ -181,7 +184,7 @@ def test_multimodal_parts_are_described(client: httpx.Client) -> None:
         {"type": "file", "file": {"file_id": "file-abc"}},
         {"type": "text", "text": "these"},
     ]
-    content = _chat(client, parts)["choices"][0]["message"]["content"]
+    content = _chat(client, parts, model="gemini-2.5-flash")["choices"][0]["message"]["content"]  # takes all four
     expected = "You said: Describe these (saw 1 image, 1 video at fps 2, 1 audio, 1 file (file-abc))"
     assert content.endswith(expected)
 
@@ -256,7 +259,8 @@ def test_text_answer_after_tool_result(client: httpx.Client) -> None:
         {"role": "tool", "tool_call_id": "call_1", "content": "40 C"},
     ]
     response = client.post(
-        "/chat/completions", json={"model": "m", "messages": messages, "tools": [WEATHER_TOOL], "tool_choice": "auto"}
+        "/chat/completions",
+        json={"model": "gpt-4o-mini", "messages": messages, "tools": [WEATHER_TOOL], "tool_choice": "auto"},
     )
     message = response.json()["choices"][0]["message"]
     assert message["content"] == "Hello from the toiotech emulator. The tool said: 40 C"
@@ -280,6 +284,6 @@ def test_structured_output_json_object(client: httpx.Client) -> None:
 
 
 def test_missing_messages_is_a_400(client: httpx.Client) -> None:
-    response = client.post("/chat/completions", json={"model": "m"})
+    response = client.post("/chat/completions", json={"model": "gpt-4o-mini"})
     assert response.status_code == 400
     assert response.json()["error"]["type"] == "invalid_request_error"

@@ -15,7 +15,7 @@ from langchain_toiotech.testing import Fault, GatewayEmulator
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 CHAT = "/chat/completions"
-STREAM_BODY = {"model": "m", "stream": True, "messages": [{"role": "user", "content": "hi there friend"}]}
+STREAM_BODY = {"model": "gpt-4o-mini", "stream": True, "messages": [{"role": "user", "content": "hi there friend"}]}
 
 TLS = httpx.create_ssl_context()  # built once; each default client would load the CA bundle again
 
@@ -25,7 +25,7 @@ def _data(text: str) -> list[str]:
 
 
 def _chat(client: httpx.Client, body: dict[str, Any] | None = None) -> httpx.Response:
-    return client.post(CHAT, json=body or {"model": "m", "messages": [{"role": "user", "content": "hi"}]})
+    return client.post(CHAT, json=body or {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]})
 
 
 def test_status_fault_with_retry_after(client: httpx.Client, gw: GatewayEmulator) -> None:
@@ -190,7 +190,7 @@ def test_crlf_stream(client: httpx.Client, gw: GatewayEmulator) -> None:
 
 def test_stream_fault_applies_to_responses_stream(client: httpx.Client, gw: GatewayEmulator) -> None:
     gw.enqueue_fault(Fault(truncate_after_events=4), path="/responses")
-    text = client.post("/responses", json={"model": "m", "input": "hi", "stream": True}).text
+    text = client.post("/responses", json={"model": "gpt-4o-mini", "input": "hi", "stream": True}).text
     assert text.count("event: ") == 4
     assert "response.completed" not in text
 

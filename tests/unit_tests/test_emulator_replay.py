@@ -13,7 +13,7 @@ from langchain_toiotech.testing import Fault, GatewayEmulator
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 PAYLOADS = sorted(path for path in FIXTURES.iterdir() if not path.name.endswith(".src.txt"))
 CHAT = "/chat/completions"
-BODY = {"model": "m", "stream": True, "messages": [{"role": "user", "content": "hi"}]}
+BODY = {"model": "gpt-4o-mini", "stream": True, "messages": [{"role": "user", "content": "hi"}]}
 
 TLS = httpx.create_ssl_context()  # built once; each default client would load the CA bundle again
 

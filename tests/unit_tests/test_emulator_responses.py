@@ -147,7 +147,8 @@ def test_inactive_ark_file_is_forbidden(client: httpx.Client) -> None:
     upload = client.post("/files", files={"file": ("a.png", b"x")}, data={"purpose": "user_data"}).json()
     for file_id in (upload["id"], "file-unknown"):
         parts = [{"type": "input_image", "file_id": file_id}]
-        response = client.post("/responses", json={"model": "m", "input": [{"role": "user", "content": parts}]})
+        body = {"model": "doubao-seed-1-8", "input": [{"role": "user", "content": parts}]}
+        response = client.post("/responses", json=body)
         assert response.status_code == 403
         assert response.json()["error"]["code"] == "OperationDenied.InvalidState"
         assert response.json()["error"]["type"] == "Forbidden"
@@ -155,7 +156,7 @@ def test_inactive_ark_file_is_forbidden(client: httpx.Client) -> None:
 
 def test_json_schema_text_format_and_no_reasoning() -> None:
     schema = {"type": "object", "properties": {"n": {"type": "integer"}}, "required": ["n"]}
-    body = {"model": "m", "input": "hi", "text": {"format": {"type": "json_schema", "name": "x", "schema": schema}}}
+    body = {"model": "gpt-5", "input": "hi", "text": {"format": {"type": "json_schema", "name": "x", "schema": schema}}}
     with GatewayEmulator(reasoning_style=None) as gw:
         response = httpx.post(f"{gw.base_url}/responses", json=body, headers={"Authorization": "Bearer k"}, verify=TLS)
     output = response.json()["output"]
@@ -164,9 +165,9 @@ def test_json_schema_text_format_and_no_reasoning() -> None:
 
 
 def test_thinking_disabled_drops_reasoning_item(client: httpx.Client) -> None:
-    body = {"model": "m", "input": "hi", "thinking": {"type": "disabled"}}
+    body = {"model": "doubao-seed-1-8", "input": "hi", "thinking": {"type": "disabled"}}
     assert [item["type"] for item in client.post("/responses", json=body).json()["output"]] == ["message"]
 
 
 def test_missing_input_is_a_400(client: httpx.Client) -> None:
-    assert client.post("/responses", json={"model": "m"}).status_code == 400
+    assert client.post("/responses", json={"model": "gpt-4o-mini"}).status_code == 400

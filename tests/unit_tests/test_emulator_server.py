@@ -22,7 +22,7 @@ import pytest
 from langchain_toiotech.testing import Fault, GatewayEmulator, RecordedRequest
 
 KEY = "sk-very-secret-key-123"
-CHAT_BODY = {"model": "m", "messages": [{"role": "user", "content": "hi"}]}
+CHAT_BODY = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}
 
 TLS = httpx.create_ssl_context()  # built once; each default client would load the CA bundle again
 
@@ -113,7 +113,7 @@ def test_unknown_route_and_bad_json(client: httpx.Client) -> None:
 
 def test_chunked_request_body(client: httpx.Client, gw: GatewayEmulator) -> None:
     def body() -> Iterator[bytes]:
-        yield b'{"model": "m", "messages": '
+        yield b'{"model": "gpt-4o-mini", "messages": '
         yield b'[{"role": "user", "content": "chunked"}]}'
 
     response = client.post("/chat/completions", content=body(), headers={"Content-Type": "application/json"})
@@ -122,7 +122,7 @@ def test_chunked_request_body(client: httpx.Client, gw: GatewayEmulator) -> None
 
 
 def test_http_10_client_gets_close_delimited_stream(gw: GatewayEmulator) -> None:
-    body = b'{"model": "m", "stream": true, "messages": [{"role": "user", "content": "hi"}]}'
+    body = b'{"model": "gpt-4o-mini", "stream": true, "messages": [{"role": "user", "content": "hi"}]}'
     head = f"POST /v1/chat/completions HTTP/1.0\r\nAuthorization: Bearer {KEY}\r\nContent-Length: {len(body)}\r\n\r\n"
     with socket.create_connection(("127.0.0.1", gw.port), timeout=5) as sock:
         sock.sendall(head.encode() + body)
@@ -140,21 +140,25 @@ def test_embeddings(client: httpx.Client) -> None:
     assert body["model"] == "text-embedding-3-small"
     vectors = [item["embedding"] for item in body["data"]]
     assert [item["index"] for item in body["data"]] == [0, 1, 2]
-    assert len(vectors[0]) == 8
+    assert len(vectors[0]) == 1536  # text-embedding-3-small's own length
     assert vectors[0] == vectors[2]
     assert vectors[0] != vectors[1]
     assert math.isclose(math.fsum(v * v for v in vectors[0]), 1.0)
     assert body["usage"] == {"prompt_tokens": 3, "total_tokens": 3}
-    single = client.post("/embeddings", json={"model": "e", "input": "a", "dimensions": 16}).json()
+    single = client.post("/embeddings", json={"model": "text-embedding-3-small", "input": "a", "dimensions": 16}).json()
     assert len(single["data"][0]["embedding"]) == 16
 
 
 def test_embeddings_base64_and_empty_input(client: httpx.Client) -> None:
-    plain = client.post("/embeddings", json={"model": "e", "input": "text"}).json()["data"][0]["embedding"]
-    encoded = client.post("/embeddings", json={"model": "e", "input": "text", "encoding_format": "base64"}).json()
-    decoded = struct.unpack("<8f", base64.b64decode(encoded["data"][0]["embedding"]))
+    plain = client.post("/embeddings", json={"model": "text-embedding-3-small", "input": "text"}).json()["data"][0][
+        "embedding"
+    ]
+    encoded = client.post(
+        "/embeddings", json={"model": "text-embedding-3-small", "input": "text", "encoding_format": "base64"}
+    ).json()
+    decoded = struct.unpack("<1536f", base64.b64decode(encoded["data"][0]["embedding"]))
     assert all(math.isclose(a, b, rel_tol=1e-6) for a, b in zip(decoded, plain, strict=True))
-    empty = client.post("/embeddings", json={"model": "e", "input": ["ok", ""]})
+    empty = client.post("/embeddings", json={"model": "text-embedding-3-small", "input": ["ok", ""]})
     assert empty.status_code == 400
     assert empty.json()["error"]["type"] == "invalid_request_error"
 
