@@ -5,12 +5,13 @@ client that breaks it gets the same 400 the live gateway relays from the vendor:
 
 - DeepSeek thinking mode: every assistant turn that made tool calls carries ``reasoning_content`` back
   (https://api-docs.deepseek.com/guides/thinking_mode#tool-calls: "if your code does not correctly pass back
-  reasoning_content, the API will return a 400 error"). Message as the API writes it, e.g. in
-  abhigyanpatwari/GitNexus#43 and continuedev/continue#10193.
+  reasoning_content, the API will return a 400 error"); with ``tools`` in the request every assistant turn does
+  (the guide's newer wording). Message as the API writes it, e.g. in abhigyanpatwari/GitNexus#43 and
+  continuedev/continue#10193.
 - Kimi K2.5 / K2 thinking: a tool-call turn keeps its ``reasoning_content`` while thinking is on
   (https://platform.moonshot.ai/docs/guide/use-kimi-k2-thinking-model, "keep the reasoning_content"); the
   Moonshot 400 "thinking is enabled but reasoning_content is missing in assistant tool call message at index N"
-  (QuantumNous/new-api#3121, continuedev/continue#11711).
+  (QuantumNous/new-api#3121, continuedev/continue#11711); K2.5 reads ``""`` as missing.
 - Gemini 3: the first function call of each step in the current turn returns its thought signature
   (https://ai.google.dev/gemini-api/docs/thought-signatures: "Gemini 3 Pro enforces strict validation... missing
   signatures will result in a 400 error"; OpenAI format: ``extra_content.google.thought_signature``; the
@@ -83,8 +84,12 @@ def _kimi(body: Mapping[str, Any], model: EmulatedModel, request_id: str) -> Rep
     if not model.reasoning or thinking_disabled(body):
         return None
     messages = _messages(body)
+    # kimi-k2-thinking accepts "" but K2.5 and later read it as missing (theopenco/llmgateway#2093, checked against
+    # api.moonshot.ai: "" -> 400, " " -> 200).
+    empty_ok = "k2-thinking" in model.name
     for index in _tool_turns(messages):
-        if not isinstance(messages[index].get("reasoning_content"), str):
+        reasoning = messages[index].get("reasoning_content")
+        if not isinstance(reasoning, str) or (reasoning == "" and not empty_ok):
             text = (
                 f"thinking is enabled but reasoning_content is missing in assistant tool call message at index {index}"
             )

@@ -6,12 +6,12 @@ import os
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Unpack
 
 from langchain_toiotech.testing._faults import Fault
 from langchain_toiotech.testing._files import FILES_APIS
 from langchain_toiotech.testing._gateway import Gateway
-from langchain_toiotech.testing._models import EmulatedModel, ModelRegistry, describe_model
+from langchain_toiotech.testing._models import EmulatedModel, ModelFacts, ModelRegistry, describe_model
 from langchain_toiotech.testing._records import RecordedRequest
 from langchain_toiotech.testing._replay import load_fixture
 from langchain_toiotech.testing._routes import REASONING_STYLES, EmulatorConfig
@@ -267,18 +267,7 @@ class GatewayEmulator:
         """Whether the emulator answers like the live gateway (the default)."""
         return self._gateway.config.strict
 
-    def register_model(
-        self,
-        name: str,
-        *,
-        like: str | None = None,
-        family: str | None = None,
-        reasoning: bool | None = None,
-        inputs: Iterable[str] | None = None,
-        tool_calling: bool | None = None,
-        responses_only: bool | None = None,
-        embedding_dimensions: int | None = None,
-    ) -> EmulatedModel:
+    def register_model(self, name: str, **facts: Unpack[ModelFacts]) -> EmulatedModel:
         """Serve another model name (a fine-tune, a dated snapshot, a channel alias), effective immediately.
 
         Its facts come from the profile table for ``name`` (or for ``like``), then the keyword overrides.
@@ -295,28 +284,15 @@ class GatewayEmulator:
 
         Args:
             name: The model name requests will send.
-            like: A model whose facts to copy (e.g. a catalogue name).
-            family: The vendor family (``"deepseek"``, ``"kimi"``, ``"gemini"``, ``"claude"``...), which decides
-                the reasoning shape and the vendor contract.
-            reasoning: Whether it reasons.
-            inputs: The media it takes: any of ``"image"``, ``"video"``, ``"audio"``, ``"file"``.
-            tool_calling: Whether it takes function tools.
-            responses_only: Serve it only on ``/v1/responses``.
-            embedding_dimensions: Make it an embeddings model with this vector length.
+            **facts: ``like`` (a model whose facts to copy, e.g. a catalogue name), ``family`` (the vendor
+                family, which decides the reasoning shape and the vendor contract), ``reasoning``, ``inputs``
+                (any of ``"image"``, ``"video"``, ``"audio"``, ``"file"``), ``tool_calling``, ``responses_only``,
+                ``embedding_dimensions`` (an embeddings model); see :class:`ModelFacts`.
 
         Returns:
             The description now served.
         """
-        model = describe_model(
-            name,
-            like=like,
-            family=family,
-            reasoning=reasoning,
-            inputs=inputs,
-            tool_calling=tool_calling,
-            responses_only=responses_only,
-            embedding_dimensions=embedding_dimensions,
-        )
+        model = describe_model(name, **facts)
         self._gateway.models.add(model)
         return model
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-from typing import Final
+from typing import Final, TypedDict, Unpack
 
 from langchain_toiotech._catalogue import CATALOGUE, EMBEDDING_DIMENSIONS
 from langchain_toiotech._profiles import model_family, model_spec
@@ -75,28 +75,35 @@ def model_from_table(name: str) -> EmulatedModel:
     )
 
 
-def describe_model(
-    name: str,
-    *,
-    like: str | None = None,
-    family: str | None = None,
-    reasoning: bool | None = None,
-    inputs: Iterable[str] | None = None,
-    tool_calling: bool | None = None,
-    responses_only: bool | None = None,
-    embedding_dimensions: int | None = None,
-) -> EmulatedModel:
-    """Build a model description for registration: from the table (or another model), then the overrides.
+class ModelFacts(TypedDict, total=False):
+    """Facts to set when registering a model; any left out come from the profile table.
+
+    Attributes:
+        like: Copy the facts of this model (e.g. a catalogue name) instead of reading the new name in the table.
+        family: The vendor family (``"deepseek"``, ``"kimi"``, ``"gemini"``, ``"claude"``...): reasoning shape and
+            vendor contract.
+        reasoning: Whether it reasons.
+        inputs: The media it takes: any of ``"image"``, ``"video"``, ``"audio"``, ``"file"``.
+        tool_calling: Whether it takes function tools.
+        responses_only: Serve it only on ``/v1/responses``.
+        embedding_dimensions: Make it an embeddings model with this vector length.
+    """
+
+    like: str
+    family: str
+    reasoning: bool
+    inputs: Iterable[str]
+    tool_calling: bool
+    responses_only: bool
+    embedding_dimensions: int
+
+
+def describe_model(name: str, **facts: Unpack[ModelFacts]) -> EmulatedModel:
+    """Build a model description for registration: from the table (or another model), then the given facts.
 
     Args:
         name: The new model name.
-        like: Copy the facts of this model (e.g. a catalogue name) instead of reading ``name`` in the table.
-        family: Override the family.
-        reasoning: Override whether it reasons.
-        inputs: Override the media it takes (subset of ``"image"``, ``"video"``, ``"audio"``, ``"file"``).
-        tool_calling: Override tool support.
-        responses_only: Override the route.
-        embedding_dimensions: Make it an embeddings model with this vector length.
+        **facts: See :class:`ModelFacts`.
 
     Returns:
         The description.
@@ -104,23 +111,25 @@ def describe_model(
     Raises:
         ValueError: If ``inputs`` names an unknown media kind or ``embedding_dimensions`` is not positive.
     """
-    base = replace(model_from_table(like if like is not None else name), name=name)
+    base = replace(model_from_table(facts.get("like", name)), name=name)
+    inputs = facts.get("inputs")
     kinds = frozenset(inputs) if inputs is not None else base.inputs
     if not kinds <= set(MEDIA_KINDS):
         msg = f"inputs must be a subset of {MEDIA_KINDS}, got {sorted(kinds)}"
         raise ValueError(msg)
+    embedding_dimensions = facts.get("embedding_dimensions")
     if embedding_dimensions is not None and embedding_dimensions < 1:
         msg = f"embedding_dimensions must be positive, got {embedding_dimensions}"
         raise ValueError(msg)
-    chosen_family = family if family is not None else base.family
+    family = facts.get("family", base.family)
     return replace(
         base,
-        family=chosen_family,
-        reasoning=base.reasoning if reasoning is None else reasoning,
+        family=family,
+        reasoning=facts.get("reasoning", base.reasoning),
         inputs=kinds,
-        tool_calling=base.tool_calling if tool_calling is None else tool_calling,
-        responses_only=base.responses_only if responses_only is None else responses_only,
-        chat_only=base.chat_only if family is None else chosen_family in _CHAT_ONLY_FAMILIES,
+        tool_calling=facts.get("tool_calling", base.tool_calling),
+        responses_only=facts.get("responses_only", base.responses_only),
+        chat_only=base.chat_only if "family" not in facts else family in _CHAT_ONLY_FAMILIES,
         embedding_dimensions=embedding_dimensions if embedding_dimensions is not None else base.embedding_dimensions,
     )
 

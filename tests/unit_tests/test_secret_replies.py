@@ -31,7 +31,7 @@ class Person(BaseModel):
 
 
 def chat(gw: GatewayEmulator, key: str) -> ChatToiotech:
-    return ChatToiotech(model="deepseek-r1", api_key=key, base_url=gw.base_url, max_retries=0)
+    return ChatToiotech(model="deepseek-reasoner", api_key=key, base_url=gw.base_url, max_retries=0)
 
 
 @pytest.mark.parametrize("key", SHORT_KEYS)
