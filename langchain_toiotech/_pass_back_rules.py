@@ -52,11 +52,12 @@ DEEPSEEK: Final = PassBackRule("tool_turns", required="tool_turns_and_all_when_t
 # https://ai.baidu.com/ai-doc/WENXINWORKSHOP/0m9cwwyjj). So nothing goes back.
 DEEPSEEK_R1: Final = NEVER
 
-# Kimi thinking models (kimi-k2-thinking, k2.5, k2.6, k2.7, k3): with thinking on, Moonshot answers 400 "thinking
-# is enabled but reasoning_content is missing in assistant tool call message at index N" and asks to keep every
-# turn's reasoning_content as is (https://platform.moonshot.ai/docs/guide/use-kimi-k2-thinking-model, FAQ;
-# https://platform.kimi.com/docs/api/chat). K2.5/K2.6 treat "" as missing while " " passes, checked against
-# api.moonshot.ai (theopenco/llmgateway#2093, earendil-works/pi#4178), hence the one-space placeholder.
+# Kimi thinking models (kimi-k2-thinking, k2.5, k2.6 and later): with thinking on, Moonshot answers 400 "thinking
+# is enabled but reasoning_content is missing in assistant tool call message at index N" (the FAQ of
+# https://platform.moonshot.ai/docs/guide/use-kimi-k2-thinking-model, which asks to keep reasoning_content in the
+# context; LibreChat's Moonshot notes and continuedev/continue#11711 quote the error). Every turn's reasoning goes
+# back, as Moonshot's multi-step tool example does. K2.5/K2.6 treat "" as missing while " " passes, checked
+# against api.moonshot.ai (theopenco/llmgateway#2093, earendil-works/pi#4178), hence the one-space placeholder.
 KIMI_THINKING: Final = PassBackRule("every_turn", required="tool_turns", placeholder=" ")
 _KIMI_THINKING_NAME: Final = re.compile(r"thinking|kimi-k2\.[5-9]|kimi-k[3-9]")
 

@@ -187,7 +187,11 @@ def streamed(backend: Backend) -> list[bool]:
 def chat(backend: Backend, model: str, **kwargs: Any) -> ChatToiotech:
     if isinstance(backend, Recorder):
         transport = httpx.MockTransport(backend)
-        kwargs.update(http_client=httpx.Client(transport=transport), api_key="sk-test")
+        kwargs.update(
+            http_client=httpx.Client(transport=transport),
+            http_async_client=httpx.AsyncClient(transport=transport),
+            api_key="sk-test",
+        )
         return ChatToiotech(model=model, max_retries=0, **kwargs)
     return ChatToiotech(model=model, base_url=backend.base_url, api_key="sk-test", max_retries=0, **kwargs)
 
@@ -311,17 +315,27 @@ def test_gemini_history_from_another_model_gets_the_documented_placeholder(gw: G
 
 
 @pytest.mark.parametrize("stream", [False, True], ids=["invoke", "stream"])
-@pytest.mark.parametrize("model", ["deepseek-reasoner", "kimi-k2.5", "mimo-v2-pro", "glm-4.6"])
+@pytest.mark.parametrize("model", sorted(RULES))
 async def test_create_agent_tool_loop_sends_the_contract(gw: GatewayEmulator, model: str, *, stream: bool) -> None:
     agents = pytest.importorskip("langchain.agents")
-    script(gw, "", stream=stream)
-    agent = agents.create_agent(chat(gw, model, streaming=stream), tools=TOOLS)
+    backend: Backend = Recorder() if model in NOT_SERVED else gw
+    script(backend, "", stream=stream)
+    agent = agents.create_agent(chat(backend, model, streaming=stream), tools=TOOLS)
     result = await agent.ainvoke({"messages": [HumanMessage(QUESTION)]})
     assert result["messages"][-1].content == "Sunny tomorrow in Paris."
-    assert streamed(gw) == [stream] * 3
+    assert streamed(backend) == [stream] * 3
     second, third = expected_turns(model, "")
     for turn in (second, third):  # the agent's ToolNode names its tool messages
         for message, name in zip([m for m in turn if m["role"] == "tool"], ["get_date", "get_weather"], strict=False):
             message["name"] = name
-    sent = sent_messages(gw)
+    sent = sent_messages(backend)
     assert (sent[1], sent[2]) == (second, third)
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["invoke", "stream"])
+@pytest.mark.parametrize("model", ["deepseek-reasoner", "kimi-k2.5", "minimax-m2"])
+def test_v1_output_histories_pass_back_the_same(gw: GatewayEmulator, model: str, *, stream: bool) -> None:
+    script(gw, SECOND_THOUGHT, stream=stream)
+    run_loop(chat(gw, model, output_version="v1"), stream=stream)  # reasoning lives in content blocks too
+    sent = sent_messages(gw)
+    assert (sent[1], sent[2]) == expected_turns(model, SECOND_THOUGHT)
