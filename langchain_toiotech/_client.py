@@ -19,10 +19,22 @@ from typing import Any, Final, TypeVar, cast
 
 import httpx
 
+from langchain_toiotech._deadline import (
+    OpenStream,
+    StreamDeadlines,
+    acall_deadline,
+    after,
+    call_bound,
+    capped_timeout,
+    deadline_error,
+    deadline_scope,
+    expired,
+)
 from langchain_toiotech._limits import ACCEPT_ENCODING, DEFAULT_REPLY_LIMITS, ReplyLimits
 from langchain_toiotech._pools import DEFAULT_TIMEOUT, shared_async_client, shared_sync_client
 from langchain_toiotech._redaction import redact_error, redact_response, redact_text, redacting
-from langchain_toiotech._retry import retry_delay, should_retry
+from langchain_toiotech._release import adrain, drain, guard_body
+from langchain_toiotech._retry import next_delay
 from langchain_toiotech._version import __version__
 from langchain_toiotech.errors import (
     APIConnectionError,
@@ -53,6 +65,7 @@ class TransportSettings:
     default_headers: tuple[tuple[str, str], ...] = ()
     stream_chunk_timeout: float | None = None
     reply_limits: ReplyLimits = DEFAULT_REPLY_LIMITS
+    stream_total_timeout: float | None = None
 
     def url(self, path: str, params: Mapping[str, Any] | None = None) -> str:
         """Join the base URL and an endpoint path such as `/chat/completions`, keeping the base URL's query.
@@ -77,6 +90,11 @@ class TransportSettings:
     def request_timeout(self, *, stream: bool = False) -> httpx.Timeout:
         """The timeout for one request; a stream's reads are bounded by `stream_chunk_timeout`."""
         return self._stream_timeout if stream else self._plain_timeout
+
+    @functools.cached_property
+    def call_timeout(self) -> float | None:
+        """The bound on a whole call, retries included (see `_deadline.call_bound`)."""
+        return call_bound(self._plain_timeout)
 
     # Built once per settings object: they are the same for every request, and invoke is a hot path.
     @functools.cached_property
@@ -110,10 +128,13 @@ class TransportSettings:
         )
 
 
-def _transport_failure(error: httpx.TransportError, secret: str) -> ToiotechError:
+def _transport_failure(error: httpx.TransportError, settings: TransportSettings) -> ToiotechError:
     """Our error for a failed send, the key masked in it and in the httpx error it chains (which may quote it)."""
+    secret = settings.api_key
     redact_error(error, secret)
     if isinstance(error, httpx.TimeoutException):
+        if expired():
+            return deadline_error(settings.call_timeout)
         return APITimeoutError(f"Request to the gateway timed out ({type(error).__name__}).")
     failure = APIConnectionError(
         f"Could not reach the gateway: {type(error).__name__}: {redact_text(str(error), secret)}"
@@ -131,22 +152,6 @@ def _status_error(response: httpx.Response, settings: TransportSettings) -> Toio
     return redact_error(make_status_error(redact_response(response, settings.api_key)), settings.api_key)
 
 
-def _next_delay(error: ToiotechError, attempt: int, settings: TransportSettings) -> float | None:
-    """Seconds to wait before retrying, or None when the error is final."""
-    if attempt >= settings.max_retries or not should_retry(error):
-        return None
-    response = getattr(error, "response", None)
-    delay = retry_delay(attempt, response)
-    logger.info(
-        "Retrying in %.2f s (attempt %d of %d): %s",
-        delay,
-        attempt + 2,
-        settings.max_retries + 1,
-        error,
-    )
-    return delay
-
-
 def _json_request(method: str, path: str, settings: TransportSettings, **kwargs: Any) -> RequestFactory:
     stream = bool(kwargs.pop("stream", False))
 
@@ -157,7 +162,7 @@ def _json_request(method: str, path: str, settings: TransportSettings, **kwargs:
             method,
             url,
             headers=settings.headers(stream=stream),
-            timeout=settings.request_timeout(stream=stream),
+            timeout=capped_timeout(settings.request_timeout(stream=stream)),
             **kwargs,
         )
 
@@ -178,7 +183,7 @@ def _upload_request(
             "POST",
             settings.url(path),
             headers=settings.headers(),
-            timeout=settings.request_timeout(),
+            timeout=capped_timeout(settings.request_timeout()),
             data=dict(fields),
             files={"file": (file_path.name, handle, mime_type)},
         )
@@ -205,7 +210,7 @@ def _decode_json(response: httpx.Response) -> JSONObject:
 
 
 class Transport:
-    """Synchronous transport: JSON requests, streams and uploads with retries."""
+    """Synchronous transport: JSON requests, streams and uploads with retries, each call within its timeout."""
 
     def __init__(self, settings: TransportSettings, http_client: httpx.Client | None = None) -> None:
         """Keep the settings; the pooled client is only touched on the first request."""
@@ -229,6 +234,7 @@ class Transport:
         """
         with (
             redacting(self.settings.api_key),
+            deadline_scope(after(self.settings.call_timeout)),
             self._send(_json_request(method, path, self.settings, **kwargs)) as response,
         ):
             return read(_decode_json(response))
@@ -243,16 +249,28 @@ class Transport:
     ) -> Result:
         """Upload a file as multipart form data, streamed from disk, and turn the reply into a result with `read`."""
         build = _upload_request(path, self.settings, file_path, fields, mime_type)
-        with redacting(self.settings.api_key), self._send(build) as response:
-            return read(_decode_json(response))
+        with (
+            redacting(self.settings.api_key),
+            deadline_scope(after(self.settings.call_timeout)),
+            self._send(build) as r,
+        ):
+            return read(_decode_json(r))
 
     @contextmanager
-    def stream(self, path: str, body: JSONObject) -> Iterator[httpx.Response]:
-        """Open a streaming POST; retried only until the status arrives, closed on exit."""
+    def stream(self, path: str, body: JSONObject) -> Iterator[OpenStream]:
+        """Open a streaming POST; retried only until the status arrives; on exit drained or closed.
+
+        The first content must come within `timeout`, the end within `stream_total_timeout`; after a normal exit
+        (the caller read to the terminal event) the rest is read within small bounds, see `_release`.
+        """
+        deadlines = StreamDeadlines(self.settings.call_timeout, self.settings.stream_total_timeout)
         request = _json_request("POST", path, self.settings, json=body, stream=True)
         # Errors raised while the caller reads the stream quote its events, which may echo the key.
-        with redacting(self.settings.api_key), self._send(request, read_body=False) as response:
-            yield response
+        with redacting(self.settings.api_key), ExitStack() as resources:
+            with deadline_scope(deadlines.next_bound()):
+                response = resources.enter_context(self._send(request, read_body=False))
+            yield OpenStream(response, deadlines)
+            drain(response, self.settings.reply_limits.max_drain_bytes)
 
     @contextmanager
     def _send(self, build: RequestFactory, *, read_body: bool = True) -> Iterator[httpx.Response]:
@@ -262,17 +280,18 @@ class Transport:
                 try:
                     response = self.client.send(build(self.client, resources), stream=True)
                     resources.callback(response.close)
+                    guard_body(response)
                     if read_body or not response.is_success:
                         response.read()
                 except httpx.TransportError as exc:
-                    error: ToiotechError = _transport_failure(exc, self.settings.api_key)
+                    error: ToiotechError = _transport_failure(exc, self.settings)
                     cause: BaseException | None = exc
                 else:
                     if response.is_success:
                         yield response
                         return
                     error, cause = _status_error(response, self.settings), None
-            delay = _next_delay(error, attempt, self.settings)
+            delay = next_delay(error, attempt, self.settings.max_retries)
             if delay is None:
                 raise error from cause
             time.sleep(delay)
@@ -298,8 +317,9 @@ class AsyncTransport:
 
     async def request(self, method: str, path: str, read: Callable[[JSONObject], Result], **kwargs: Any) -> Result:
         """Send a request and turn its JSON reply into a result with `read`; errors are redacted as in `Transport`."""
+        request = _json_request(method, path, self.settings, **kwargs)
         with redacting(self.settings.api_key):
-            async with self._send(_json_request(method, path, self.settings, **kwargs)) as response:
+            async with acall_deadline(self.settings.call_timeout), self._send(request) as response:
                 return read(_decode_json(response))
 
     async def upload(
@@ -313,16 +333,20 @@ class AsyncTransport:
         """Upload a file as multipart form data, streamed from disk, and turn the reply into a result with `read`."""
         build = _upload_request(path, self.settings, file_path, fields, mime_type)
         with redacting(self.settings.api_key):
-            async with self._send(build) as response:
+            async with acall_deadline(self.settings.call_timeout), self._send(build) as response:
                 return read(_decode_json(response))
 
     @asynccontextmanager
-    async def stream(self, path: str, body: JSONObject) -> AsyncIterator[httpx.Response]:
-        """Open a streaming POST; retried only until the status arrives, closed on exit."""
+    async def stream(self, path: str, body: JSONObject) -> AsyncIterator[OpenStream]:
+        """Open a streaming POST; retried only until the status arrives; on exit drained or closed."""
+        deadlines = StreamDeadlines(self.settings.call_timeout, self.settings.stream_total_timeout)
         request = _json_request("POST", path, self.settings, json=body, stream=True)
         with redacting(self.settings.api_key):
-            async with self._send(request, read_body=False) as response:
-                yield response
+            async with AsyncExitStack() as resources:
+                async with acall_deadline(self.settings.call_timeout, at=deadlines.next_bound()):
+                    response = await resources.enter_async_context(self._send(request, read_body=False))
+                yield OpenStream(response, deadlines)
+                await adrain(response, self.settings.reply_limits.max_drain_bytes)
 
     @asynccontextmanager
     async def _send(self, build: RequestFactory, *, read_body: bool = True) -> AsyncIterator[httpx.Response]:
@@ -333,17 +357,18 @@ class AsyncTransport:
                     request = build(self.client, resources.enter_context(ExitStack()))
                     response = await self.client.send(request, stream=True)
                     resources.push_async_callback(response.aclose)
+                    guard_body(response)
                     if read_body or not response.is_success:
                         await response.aread()
                 except httpx.TransportError as exc:
-                    error: ToiotechError = _transport_failure(exc, self.settings.api_key)
+                    error: ToiotechError = _transport_failure(exc, self.settings)
                     cause: BaseException | None = exc
                 else:
                     if response.is_success:
                         yield response
                         return
                     error, cause = _status_error(response, self.settings), None
-            delay = _next_delay(error, attempt, self.settings)
+            delay = next_delay(error, attempt, self.settings.max_retries)
             if delay is None:
                 raise error from cause
             await asyncio.sleep(delay)

@@ -29,6 +29,7 @@ from typing import Final
 
 import httpx
 
+from langchain_toiotech._deadline import install_deadline_backend
 from langchain_toiotech._socket_release import close_connections_now
 
 DEFAULT_TIMEOUT: Final = httpx.Timeout(600.0, connect=10.0)
@@ -40,7 +41,10 @@ POOL_LIMITS: Final = httpx.Limits(max_connections=200, max_keepalive_connections
 
 def new_sync_client(tls: ssl.SSLContext) -> httpx.Client:
     """A pooled sync client with the shared limits (what the process-wide pool is made of)."""
-    return httpx.Client(limits=POOL_LIMITS, timeout=DEFAULT_TIMEOUT, verify=tls)
+    client = httpx.Client(limits=POOL_LIMITS, timeout=DEFAULT_TIMEOUT, verify=tls)
+    # Sync reads can only be cut short at a call's deadline from inside the network stream (see _deadline).
+    install_deadline_backend(client)
+    return client
 
 
 def new_async_client(tls: ssl.SSLContext) -> httpx.AsyncClient:

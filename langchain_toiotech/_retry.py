@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import email.utils
+import logging
 import random
 import time
 from typing import Final
 
 import httpx
 
+from langchain_toiotech._deadline import time_left
 from langchain_toiotech.errors import APIConnectionError, APIStatusError, ToiotechError
+
+logger = logging.getLogger(__name__)
 
 INITIAL_RETRY_DELAY: Final = 0.5
 MAX_RETRY_DELAY: Final = 8.0
@@ -29,6 +33,19 @@ def should_retry(error: ToiotechError) -> bool:
     if isinstance(error, APIStatusError):
         return error.status_code in RETRYABLE_STATUSES and getattr(error, "is_retryable", True)
     return False
+
+
+def next_delay(error: ToiotechError, attempt: int, max_retries: int) -> float | None:
+    """Seconds to wait before retrying, or None when the error is final or the call's deadline comes first."""
+    if attempt >= max_retries or not should_retry(error):
+        return None
+    delay = retry_delay(attempt, getattr(error, "response", None))
+    left = time_left()
+    if left is not None and delay >= left:
+        logger.info("Not retrying: the call's timeout ends in %.2f s, before the next attempt: %s", left, error)
+        return None
+    logger.info("Retrying in %.2f s (attempt %d of %d): %s", delay, attempt + 2, max_retries + 1, error)
+    return delay
 
 
 def retry_delay(attempt: int, response: httpx.Response | None) -> float:

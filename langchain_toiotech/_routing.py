@@ -13,6 +13,7 @@ from langchain_core.outputs import ChatResult
 
 from langchain_toiotech._chunks import TRUNCATING_FINISH_REASONS, ChatStreamAssembler
 from langchain_toiotech._convert import convert_messages, create_chat_result
+from langchain_toiotech._deadline import StreamDeadlines
 from langchain_toiotech._media import check_fps
 from langchain_toiotech._pass_back import PassBackMode, apply_pass_back
 from langchain_toiotech._profiles import model_family
@@ -74,12 +75,12 @@ class Route:
         return V1BlockIndexes(assembler) if v1 else assembler
 
     @property
-    def events(self) -> Callable[[httpx.Response], Iterator[JSONObject]]:
+    def events(self) -> Callable[[httpx.Response, StreamDeadlines], Iterator[JSONObject]]:
         """The decoder of this route's stream."""
         return iter_responses_events if self.responses else iter_chat_chunks
 
     @property
-    def aevents(self) -> Callable[[httpx.Response], AsyncIterator[JSONObject]]:
+    def aevents(self) -> Callable[[httpx.Response, StreamDeadlines], AsyncIterator[JSONObject]]:
         """Async twin of `events`."""
         return aiter_responses_events if self.responses else aiter_chat_chunks
 

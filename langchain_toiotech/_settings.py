@@ -158,6 +158,7 @@ def transport_settings(
     default_headers: dict[str, str] | None,
     stream_chunk_timeout: float | None = None,
     reply_limits: ReplyLimits = DEFAULT_REPLY_LIMITS,
+    stream_total_timeout: float | None = None,
 ) -> TransportSettings:
     """Build the transport settings from the fields every toiotech client class declares."""
     return TransportSettings(
@@ -168,6 +169,7 @@ def transport_settings(
         default_headers=tuple((default_headers or {}).items()),
         stream_chunk_timeout=stream_chunk_timeout,
         reply_limits=reply_limits,
+        stream_total_timeout=stream_total_timeout,
     )
 
 
@@ -185,7 +187,14 @@ class GatewayClient(BaseModel):
     base_url: str = Field(default_factory=from_env(BASE_URL_ENV, default=DEFAULT_BASE_URL))
     """Gateway base URL (also as `openai_api_base`); read from `TOIOTECH_BASE_URL` when not given."""
     timeout: float | httpx.Timeout | None = Field(default=None, alias="request_timeout")
-    """Request timeout in seconds (default: 600 s, connect 10 s); an upload must also finish within it."""
+    """The most one call may take, in seconds (default: 600 s, connect 10 s), raising `APITimeoutError` past it.
+
+    It bounds the call as a whole, not each read: connect, headers and body, and all retries with their waits,
+    end within it (a retry that could not start in time is not made), however slowly the server drips bytes.
+    An upload must finish within it too. For a stream it bounds the wait for the first content (pings do not
+    count); after that `stream_chunk_timeout` and `stream_total_timeout` apply. An `httpx.Timeout` also bounds
+    each phase by its own values, and the call by its largest one (no bound if any is None).
+    """
     max_retries: int = DEFAULT_MAX_RETRIES
     """Retries for 408/409/429/5xx and connection errors; a stream is never retried once it started."""
     default_headers: dict[str, str] | None = None
@@ -239,6 +248,10 @@ class GatewayClient(BaseModel):
         """The stall guard for streams; only clients that stream set one."""
         return None
 
+    def _stream_total_timeout(self) -> float | None:
+        """The bound on a whole stream; only clients that stream set one."""
+        return None
+
     @cached_property
     def _settings(self) -> TransportSettings:
         return transport_settings(
@@ -249,6 +262,7 @@ class GatewayClient(BaseModel):
             default_headers=self.default_headers,
             stream_chunk_timeout=self._stream_chunk_timeout(),
             reply_limits=self.reply_limits,
+            stream_total_timeout=self._stream_total_timeout(),
         )
 
     @cached_property

@@ -8,7 +8,6 @@ answer is never mistaken for a short one.
 
 from __future__ import annotations
 
-import contextlib
 import json
 from collections.abc import AsyncIterator, Iterator
 from typing import Any, Final, cast
@@ -16,6 +15,7 @@ from typing import Any, Final, cast
 import httpx
 from httpx_sse import EventSource, ServerSentEvent
 
+from langchain_toiotech._deadline import StreamDeadlines, adeadline_scope, deadline_scope
 from langchain_toiotech.errors import APITimeoutError, StreamError
 
 JSONObject = dict[str, Any]
@@ -129,10 +129,71 @@ def completion_as_chunk(body: JSONObject) -> JSONObject:
     return {**body, "object": "chat.completion.chunk", "choices": choices}
 
 
-def _mid_stream_failure(error: httpx.TransportError) -> Exception:
+def _mid_stream_failure(error: httpx.TransportError, deadlines: StreamDeadlines) -> Exception:
     if isinstance(error, httpx.TimeoutException):
-        return APITimeoutError("The stream stalled: no data arrived within the stream timeout.")
+        return APITimeoutError(
+            deadlines.expiry_message() or "The stream stalled: no data arrived within the stream timeout."
+        )
     return StreamError(f"The connection broke mid-stream ({type(error).__name__}); the answer is incomplete.")
+
+
+def _expired(deadlines: StreamDeadlines) -> APITimeoutError:
+    """The error of an async read that `adeadline_scope` cut short."""
+    return APITimeoutError(deadlines.expiry_message() or "The stream passed its deadline.")
+
+
+def _carries_answer(chunk: JSONObject) -> bool:
+    """Tell whether a chat chunk holds answer material: text, reasoning, a tool call, a finish reason or usage.
+
+    A role-only or empty delta does not count: a relay that sends only those is as silent as one that pings.
+    """
+    if chunk.get("usage"):
+        return True
+    for choice in chunk.get("choices") or []:
+        if not isinstance(choice, dict):
+            continue
+        delta = choice.get("delta")
+        if choice.get("finish_reason") or (
+            isinstance(delta, dict) and any(value for key, value in delta.items() if key != "role")
+        ):
+            return True
+    return False
+
+
+_RESPONSES_BOOKKEEPING: Final = frozenset({"response.created", "response.in_progress", "response.queued"})
+
+
+def _guarded(events: Iterator[ServerSentEvent], deadlines: StreamDeadlines) -> Iterator[ServerSentEvent]:
+    """The events, each wait bounded by the stream's next deadline (first content, then total)."""
+    while True:
+        bound = deadlines.next_bound()
+        if bound is None:
+            event = next(events, None)
+        else:
+            with deadline_scope(bound):
+                event = next(events, None)
+        if event is None:
+            return
+        yield event
+
+
+async def _aguarded(
+    events: AsyncIterator[ServerSentEvent], deadlines: StreamDeadlines
+) -> AsyncIterator[ServerSentEvent]:
+    """Async twin of `_guarded`; an expired deadline raises `APITimeoutError`."""
+    while True:
+        bound = deadlines.next_bound()
+        if bound is None:
+            event = await anext(events, None)
+        else:
+            try:
+                async with adeadline_scope(bound):
+                    event = await anext(events, None)
+            except TimeoutError as error:
+                raise _expired(deadlines) from error
+        if event is None:
+            return
+        yield event
 
 
 def _unexpected_body(response: httpx.Response, body: bytes) -> JSONObject:
@@ -148,105 +209,114 @@ def _unexpected_body(response: httpx.Response, body: bytes) -> JSONObject:
     return cast("JSONObject", payload)
 
 
-def _drain(events: Iterator[ServerSentEvent]) -> None:
-    """Read what follows the end marker (normally just the body's end) so the connection goes back to the pool.
-
-    An unread body makes httpx close the connection, and the next stream would pay a new TCP and TLS
-    handshake. The answer is complete by now, so a failure here is not the caller's concern.
-    """
-    with contextlib.suppress(httpx.TransportError):
-        for _ in events:
-            pass
+def _read_whole(response: httpx.Response, deadlines: StreamDeadlines) -> bytes:
+    """The body of a non-SSE reply to a stream request, read within the first content's deadline."""
+    try:
+        with deadline_scope(deadlines.next_bound()):
+            return response.read()
+    except httpx.TransportError as error:
+        raise _mid_stream_failure(error, deadlines) from error
 
 
-async def _adrain(events: AsyncIterator[ServerSentEvent]) -> None:
-    """Async twin of `_drain`."""
-    with contextlib.suppress(httpx.TransportError):
-        async for _ in events:
-            pass
+async def _aread_whole(response: httpx.Response, deadlines: StreamDeadlines) -> bytes:
+    """Async twin of `_read_whole`."""
+    try:
+        async with adeadline_scope(deadlines.next_bound()):
+            return await response.aread()
+    except TimeoutError as error:
+        raise _expired(deadlines) from error
+    except httpx.TransportError as error:
+        raise _mid_stream_failure(error, deadlines) from error
 
 
-def iter_chat_chunks(response: httpx.Response) -> Iterator[JSONObject]:
-    """Yield the chat chunks of a streaming response (the caller closes it)."""
+# The iterators stop at the terminal event: the caller's transport reads or drops what follows (`_release`),
+# so the final chunk reaches the caller at once whatever the server does after it.
+
+
+def iter_chat_chunks(response: httpx.Response, deadlines: StreamDeadlines | None = None) -> Iterator[JSONObject]:
+    """Yield the chat chunks of a streaming response, up to `[DONE]` (the caller closes it)."""
+    deadlines = deadlines or StreamDeadlines(None, None)
     if not is_event_stream(response):
-        yield completion_as_chunk(_unexpected_body(response, response.read()))
+        yield completion_as_chunk(_unexpected_body(response, _read_whole(response, deadlines)))
         return
     state = ChatStreamState()
     events = EventSource(response).iter_sse()
     try:
-        for event in events:
+        for event in _guarded(events, deadlines):
             chunk = state.accept(event.data)
             if state.done:
-                _drain(events)
                 return
             if chunk is not None:
+                deadlines.content_seen = deadlines.content_seen or _carries_answer(chunk)
                 yield chunk
     except httpx.TransportError as error:
-        raise _mid_stream_failure(error) from error
+        raise _mid_stream_failure(error, deadlines) from error
     state.finish()
 
 
-async def aiter_chat_chunks(response: httpx.Response) -> AsyncIterator[JSONObject]:
+async def aiter_chat_chunks(
+    response: httpx.Response, deadlines: StreamDeadlines | None = None
+) -> AsyncIterator[JSONObject]:
     """Async twin of `iter_chat_chunks`."""
+    deadlines = deadlines or StreamDeadlines(None, None)
     if not is_event_stream(response):
-        yield completion_as_chunk(_unexpected_body(response, await response.aread()))
+        yield completion_as_chunk(_unexpected_body(response, await _aread_whole(response, deadlines)))
         return
     state = ChatStreamState()
     events = EventSource(response).aiter_sse()
     try:
-        async for event in events:
+        async for event in _aguarded(events, deadlines):
             chunk = state.accept(event.data)
             if state.done:
-                await _adrain(events)
                 return
             if chunk is not None:
+                deadlines.content_seen = deadlines.content_seen or _carries_answer(chunk)
                 yield chunk
     except httpx.TransportError as error:
-        raise _mid_stream_failure(error) from error
+        raise _mid_stream_failure(error, deadlines) from error
     state.finish()
 
 
-def iter_responses_events(response: httpx.Response) -> Iterator[JSONObject]:
-    """Yield the Responses-API events of a streaming response (the caller closes it)."""
+def iter_responses_events(response: httpx.Response, deadlines: StreamDeadlines | None = None) -> Iterator[JSONObject]:
+    """Yield the Responses-API events of a streaming response, up to the terminal one (the caller closes it)."""
+    deadlines = deadlines or StreamDeadlines(None, None)
     if not is_event_stream(response):
-        yield {
-            "type": "response.completed",
-            "response": _unexpected_body(response, response.read()),
-        }
+        yield {"type": "response.completed", "response": _unexpected_body(response, _read_whole(response, deadlines))}
         return
     state = ResponsesStreamState()
     events = EventSource(response).iter_sse()
     try:
-        for event in events:
+        for event in _guarded(events, deadlines):
             payload = state.accept(event)
             if payload is not None:
+                deadlines.content_seen = deadlines.content_seen or payload["type"] not in _RESPONSES_BOOKKEEPING
                 yield payload
             if state.done:
-                _drain(events)
                 return
     except httpx.TransportError as error:
-        raise _mid_stream_failure(error) from error
+        raise _mid_stream_failure(error, deadlines) from error
     state.finish()
 
 
-async def aiter_responses_events(response: httpx.Response) -> AsyncIterator[JSONObject]:
+async def aiter_responses_events(
+    response: httpx.Response, deadlines: StreamDeadlines | None = None
+) -> AsyncIterator[JSONObject]:
     """Async twin of `iter_responses_events`."""
+    deadlines = deadlines or StreamDeadlines(None, None)
     if not is_event_stream(response):
-        yield {
-            "type": "response.completed",
-            "response": _unexpected_body(response, await response.aread()),
-        }
+        body = _unexpected_body(response, await _aread_whole(response, deadlines))
+        yield {"type": "response.completed", "response": body}
         return
     state = ResponsesStreamState()
     events = EventSource(response).aiter_sse()
     try:
-        async for event in events:
+        async for event in _aguarded(events, deadlines):
             payload = state.accept(event)
             if payload is not None:
+                deadlines.content_seen = deadlines.content_seen or payload["type"] not in _RESPONSES_BOOKKEEPING
                 yield payload
             if state.done:
-                await _adrain(events)
                 return
     except httpx.TransportError as error:
-        raise _mid_stream_failure(error) from error
+        raise _mid_stream_failure(error, deadlines) from error
     state.finish()

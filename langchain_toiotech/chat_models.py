@@ -64,7 +64,7 @@ class ChatToiotech(RequestFieldClient, GatewaySerializable, BaseChatModel):
 
     Key init args — client params:
         api_key: Defaults to `TOIOTECH_API_KEY`. base_url: `TOIOTECH_BASE_URL`, else
-        `https://api.toiotech.com/v1`. timeout, stream_chunk_timeout, max_retries (2),
+        `https://api.toiotech.com/v1`. timeout, stream_chunk_timeout, stream_total_timeout, max_retries (2),
         default_headers, http_client, http_async_client, use_responses_api (None: automatic).
 
     Instantiate:
@@ -177,7 +177,13 @@ class ChatToiotech(RequestFieldClient, GatewaySerializable, BaseChatModel):
     """Longest silence allowed in a stream, the wait for its first bytes included (default: `timeout`).
 
     A stall raises `APITimeoutError` instead of hanging; the gateway's `: PING` comments count as bytes, so
-    a slow reasoning model that pings stays alive. Set it above the model's usual time to first token.
+    a slow reasoning model that pings stays alive, but only until `timeout` if no content has come by then
+    (the first content must arrive within `timeout` of the call's start), and until `stream_total_timeout`.
+    """
+    stream_total_timeout: float | None = None
+    """The most a whole stream may take, in seconds, from the call's start to its last chunk (default: no bound).
+
+    Past it the stream raises `APITimeoutError` after the chunks that arrived, whatever the server sends.
     """
     temperature: float | None = None
     """Sampling temperature."""
@@ -311,6 +317,9 @@ class ChatToiotech(RequestFieldClient, GatewaySerializable, BaseChatModel):
     def _stream_chunk_timeout(self) -> float | None:
         return self.stream_chunk_timeout
 
+    def _stream_total_timeout(self) -> float | None:
+        return self.stream_total_timeout
+
     @property
     def _request_defaults(self) -> RequestDefaults:
         return RequestDefaults(
@@ -354,13 +363,14 @@ class ChatToiotech(RequestFieldClient, GatewaySerializable, BaseChatModel):
     ) -> Iterator[ChatGenerationChunk]:
         route = plan_request(self._request_defaults, messages, stop, stream=True, kwargs=kwargs)
         assembler = route.assembler(v1=self.output_version == "v1")
-        with self._transport.stream(route.path, route.payload) as response:
-            for wire_chunk in route.events(response):
+        with self._transport.stream(route.path, route.payload) as opened:
+            for wire_chunk in route.events(opened.response, opened.deadlines):
                 for chunk in assembler.feed(wire_chunk):
                     if run_manager:
                         run_manager.on_llm_new_token(chunk.text, chunk=chunk)
                     yield chunk
-        yield from assembler.finish()
+            # Before the transport reads what follows the terminal event: the caller has its answer at once.
+            yield from assembler.finish()
 
     async def _astream(
         self,
@@ -371,14 +381,14 @@ class ChatToiotech(RequestFieldClient, GatewaySerializable, BaseChatModel):
     ) -> AsyncIterator[ChatGenerationChunk]:
         route = plan_request(self._request_defaults, messages, stop, stream=True, kwargs=kwargs)
         assembler = route.assembler(v1=self.output_version == "v1")
-        async with self._async_transport.stream(route.path, route.payload) as response:
-            async for wire_chunk in route.aevents(response):
+        async with self._async_transport.stream(route.path, route.payload) as opened:
+            async for wire_chunk in route.aevents(opened.response, opened.deadlines):
                 for chunk in assembler.feed(wire_chunk):
                     if run_manager:
                         await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
                     yield chunk
-        for chunk in assembler.finish():
-            yield chunk
+            for chunk in assembler.finish():
+                yield chunk
 
     def bind_tools(
         self,

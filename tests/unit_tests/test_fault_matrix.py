@@ -332,7 +332,9 @@ TIMEOUT_RETRIES = 1  # each timed-out attempt really waits TIMEOUT, so these row
 @pytest.mark.parametrize("mode", MODES)
 async def test_read_timeout(mode: str, times: int, gw: GatewayEmulator, sleeps: list[float]) -> None:
     gw.enqueue_fault(Fault(first_byte_delay=10 * TIMEOUT), path=CHAT, times=times)
-    model = make_model(gw.base_url, timeout=TIMEOUT, max_retries=TIMEOUT_RETRIES)
+    # `timeout` bounds the whole call, retries included: a read timeout leaves room for a retry only when the
+    # read bound is shorter than the call's (an httpx.Timeout's largest value), as here.
+    model = make_model(gw.base_url, timeout=httpx.Timeout(30 * TIMEOUT, read=TIMEOUT), max_retries=TIMEOUT_RETRIES)
 
     outcome = await run(model, mode)
 

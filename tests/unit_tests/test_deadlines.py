@@ -1,0 +1,205 @@
+"""No call outlives its deadline, however slowly the server drips, over real HTTP on loopback.
+
+`timeout` bounds a non-streamed call as a whole (connect, headers, body, retries and their waits), not each
+read; a stream must show its first content within `timeout` (pings and empty deltas do not count) and, when
+`stream_total_timeout` is set, end within it. Servers here drip one byte a second, ping, or answer 503 slowly,
+for far longer than the bounds; the assertions allow a generous margin (the machine is shared), never a tight time.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+from langchain_core.exceptions import ModelTimeoutError
+
+from langchain_toiotech import ChatToiotech, ToiotechEmbeddings
+from langchain_toiotech.errors import APITimeoutError, InternalServerError
+from tests.unit_tests._hostile_server import (
+    CHUNKED_SSE_HEAD,
+    Exchange,
+    HostileServer,
+    chat_chunk,
+    http_chunk,
+    json_head,
+    sse,
+)
+
+TIMEOUT = 1.0
+MARGIN = 1.5  # generous: a shared, noisy machine; the servers misbehave for 20 s or more
+DRIP_EVERY = 1.0  # one byte a second
+API_KEY = "sk-test-deadlines"
+COMPLETION = (
+    b'{"id":"chatcmpl-drip","object":"chat.completion","model":"gpt-4o-mini","choices":[{"index":0,'
+    b'"message":{"role":"assistant","content":"slow but sure"},"finish_reason":"stop"}]}'
+)
+
+
+def drip_body(exchange: Exchange) -> None:
+    if exchange.read_request() is not None and exchange.send(json_head(len(COMPLETION))):
+        exchange.drip(COMPLETION, DRIP_EVERY)
+
+
+def drip_headers(exchange: Exchange) -> None:
+    if exchange.read_request() is not None:
+        exchange.drip(json_head(len(COMPLETION)) + COMPLETION, DRIP_EVERY)
+
+
+def slow_503(exchange: Exchange) -> None:
+    body = b'{"error":{"message":"overloaded","type":"server_error"}}'
+    head = f"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    while exchange.read_request() is not None:
+        if exchange.wait(0.4) or not exchange.send(head.encode() + body):
+            return
+
+
+def stream_of(filler: bytes, *, every: float = 0.3, first: bytes = b"") -> Callable[[Exchange], None]:
+    """A stream that sends `first`, then `filler` every `every` seconds for far longer than any bound."""
+
+    def behave(exchange: Exchange) -> None:
+        if exchange.read_request() is None or not exchange.send(CHUNKED_SSE_HEAD + first):
+            return
+        for _ in range(100):
+            if exchange.wait(every) or not exchange.send(filler):
+                return
+
+    return behave
+
+
+PING = http_chunk(b": PING\n\n")
+EMPTY_DELTA = sse({**chat_chunk(), "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}}]})
+WORD = sse(chat_chunk("word "))
+
+
+def make_model(server: HostileServer, **kwargs: Any) -> ChatToiotech:
+    return ChatToiotech(model="gpt-4o-mini", base_url=server.base_url, api_key=API_KEY, max_retries=0, **kwargs)
+
+
+async def timed_call(call: Callable[[], Any], *, use_async: bool) -> tuple[BaseException | None, float, list[Any]]:
+    """Run a call (a coroutine function when `use_async`); return its error, its duration and what it yielded."""
+    start = time.monotonic()
+    got: list[Any] = []
+    try:
+        result = call()
+        if hasattr(result, "__aiter__"):
+            async for item in result:
+                got.append(item)  # noqa: PERF401 - a comprehension would lose them on an error
+        elif hasattr(result, "__next__"):
+            got.extend(result)
+        elif use_async:
+            got.append(await result)
+        else:
+            got.append(result)
+    except Exception as error:  # noqa: BLE001 - each test names the class it expects
+        return error, time.monotonic() - start, got
+    return None, time.monotonic() - start, got
+
+
+@pytest.mark.parametrize("use_async", [False, True], ids=["invoke", "ainvoke"])
+@pytest.mark.parametrize("behave", [drip_body, drip_headers], ids=["body-drip", "headers-drip"])
+async def test_a_dripped_reply_ends_at_the_timeout(*, behave: Callable[[Exchange], None], use_async: bool) -> None:
+    with HostileServer(behave) as server:
+        model = make_model(server, timeout=TIMEOUT)
+        call = (lambda: model.ainvoke("hi")) if use_async else (lambda: model.invoke("hi"))
+        error, elapsed, _ = await timed_call(call, use_async=use_async)
+
+    assert type(error) is APITimeoutError
+    assert isinstance(error, ModelTimeoutError)
+    assert "timeout of 1 s" in str(error)
+    assert elapsed < TIMEOUT + MARGIN
+
+
+@pytest.mark.parametrize("use_async", [False, True], ids=["sync", "async"])
+async def test_a_callers_own_client_is_held_to_the_timeout_on_a_dripped_body(*, use_async: bool) -> None:
+    # Without our network backend the deadline is checked between reads: a drip ends within one read of it.
+    with HostileServer(drip_body) as server:
+        if use_async:
+            async with httpx.AsyncClient() as client:
+                model = make_model(server, timeout=TIMEOUT, http_async_client=client)
+                error, elapsed, _ = await timed_call(lambda: model.ainvoke("hi"), use_async=True)
+        else:
+            with httpx.Client() as client:
+                model = make_model(server, timeout=TIMEOUT, http_client=client)
+                error, elapsed, _ = await timed_call(lambda: model.invoke("hi"), use_async=False)
+
+    assert type(error) is APITimeoutError
+    assert elapsed < TIMEOUT + DRIP_EVERY + MARGIN
+
+
+@pytest.mark.parametrize("use_async", [False, True], ids=["embed", "aembed"])
+async def test_embeddings_share_the_deadline(*, use_async: bool) -> None:
+    with HostileServer(drip_body) as server:
+        embeddings = ToiotechEmbeddings(base_url=server.base_url, api_key=API_KEY, max_retries=0, timeout=TIMEOUT)
+        if use_async:
+            error, elapsed, _ = await timed_call(lambda: embeddings.aembed_query("hi"), use_async=True)
+        else:
+            error, elapsed, _ = await timed_call(lambda: embeddings.embed_query("hi"), use_async=False)
+
+    assert type(error) is APITimeoutError
+    assert elapsed < TIMEOUT + MARGIN
+
+
+@pytest.mark.parametrize("use_async", [False, True], ids=["invoke", "ainvoke"])
+async def test_retries_and_their_waits_fit_in_the_timeout(*, use_async: bool) -> None:
+    # Each attempt takes 0.4 s and the backoff doubles from 0.5 s: four retries would need about 9 s.
+    with HostileServer(slow_503) as server:
+        model = make_model(server, timeout=2 * TIMEOUT).model_copy(update={"max_retries": 4})
+        call = (lambda: model.ainvoke("hi")) if use_async else (lambda: model.invoke("hi"))
+        error, elapsed, _ = await timed_call(call, use_async=use_async)
+        attempts = server.requests
+
+    assert type(error) in {InternalServerError, APITimeoutError}, error
+    assert elapsed < 2 * TIMEOUT + MARGIN
+    assert attempts >= 2  # it did retry while there was time
+
+
+@pytest.mark.parametrize("use_async", [False, True], ids=["stream", "astream"])
+@pytest.mark.parametrize("filler", [PING, EMPTY_DELTA], ids=["pings", "empty-deltas"])
+async def test_a_stream_without_content_ends_at_the_timeout(*, filler: bytes, use_async: bool) -> None:
+    # The stall guard alone would never fire: something arrives every 0.3 s.
+    with HostileServer(stream_of(filler)) as server:
+        model = make_model(server, timeout=TIMEOUT, stream_chunk_timeout=0.8)
+        call = (lambda: model.astream("hi")) if use_async else (lambda: model.stream("hi"))
+        error, elapsed, chunks = await timed_call(call, use_async=use_async)
+
+    assert type(error) is APITimeoutError
+    assert "no content within the call's timeout of 1 s" in str(error)
+    assert all(not chunk.content for chunk in chunks)
+    assert elapsed < TIMEOUT + MARGIN
+
+
+@pytest.mark.parametrize("use_async", [False, True], ids=["stream", "astream"])
+async def test_pings_after_content_keep_a_stream_alive(*, use_async: bool) -> None:
+    # Once content has come, the first-content bound is spent: only the stall guard and the total bound remain.
+    def behave(exchange: Exchange) -> None:
+        if exchange.read_request() is None or not exchange.send(CHUNKED_SSE_HEAD + WORD):
+            return
+        for _ in range(8):  # 2.4 s of pings, beyond `timeout`
+            if exchange.wait(0.3) or not exchange.send(PING):
+                return
+        exchange.send(sse(chat_chunk(finish="stop")) + sse("[DONE]") + b"0\r\n\r\n")
+
+    with HostileServer(behave) as server:
+        model = make_model(server, timeout=1.0, stream_chunk_timeout=1.0)
+        call = (lambda: model.astream("hi")) if use_async else (lambda: model.stream("hi"))
+        error, _, chunks = await timed_call(call, use_async=use_async)
+
+    assert error is None, error
+    assert "".join(str(chunk.content) for chunk in chunks) == "word "
+
+
+@pytest.mark.parametrize("use_async", [False, True], ids=["stream", "astream"])
+async def test_stream_total_timeout_bounds_an_endless_stream(*, use_async: bool) -> None:
+    total = 1.0
+    with HostileServer(stream_of(WORD, first=WORD)) as server:
+        model = make_model(server, stream_total_timeout=total)
+        call = (lambda: model.astream("hi")) if use_async else (lambda: model.stream("hi"))
+        error, elapsed, chunks = await timed_call(call, use_async=use_async)
+
+    assert type(error) is APITimeoutError
+    assert "stream_total_timeout (1 s)" in str(error)
+    assert "".join(str(chunk.content) for chunk in chunks).startswith("word word ")  # what arrived is kept
+    assert elapsed < total + MARGIN
