@@ -14,6 +14,7 @@ from langchain_core.messages import AIMessage, HumanMessage
 from langchain_toiotech._file_kinds import (
     OCTET_STREAM,
     FileKind,
+    check_file_name,
     check_upload_path,
     describe_size,
     detect_mime_type,
@@ -129,6 +130,8 @@ def local_file_from_blob(blob: Blob) -> LocalFile:
         msg = f"{blob.source or 'the blob'} is empty (0 bytes)"
         raise ValueError(msg)
     name = Path(str(blob.path)).name if blob.path else None
+    if name is not None:
+        check_file_name(name, blob.source or name)
     mime_type = mime_type_of(data, name)
     if mime_type == OCTET_STREAM and blob.mimetype:
         mime_type = blob.mimetype

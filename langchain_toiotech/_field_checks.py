@@ -7,10 +7,11 @@ built. No message quotes the key, or a header value that may hold one.
 
 from __future__ import annotations
 
+import difflib
 import json
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Final
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
@@ -176,3 +177,21 @@ def check_url_secrets(name: str, url: str, api_key: str = "") -> None:
     if problem := _url_secret_problem(url, api_key):
         msg = f"{name} {problem} (got {redact_text(shown_url(url), api_key)!r} and more, left out)."
         raise ValueError(msg)
+
+
+def check_known_options(owner: str, given: Iterable[str], known: Iterable[str]) -> None:
+    """Reject a keyword argument `owner` does not take, suggesting the one meant when one is close.
+
+    One mechanism for every class that would otherwise ignore a typo (`delete_afer=False`) silently.
+
+    Raises:
+        TypeError: Worded as Python words it for a function: `X() got an unexpected keyword argument ...`.
+    """
+    choices = sorted(set(known))
+    for name in given:
+        if name in choices:
+            continue
+        close = difflib.get_close_matches(name, choices, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else f"; it takes {', '.join(choices)}."
+        msg = f"{owner}() got an unexpected keyword argument {name!r}{hint}"
+        raise TypeError(msg)

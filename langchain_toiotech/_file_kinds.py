@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import base64
+import errno
 import mimetypes
+import os
 import stat
 from pathlib import Path
 from typing import Final, Literal
@@ -26,13 +28,19 @@ def check_upload_path(path: Path) -> int:
     Raises:
         FileNotFoundError: nothing exists at `path`.
         IsADirectoryError: `path` is a directory.
-        ValueError: `path` is not a regular file, is empty, or is larger than 512 MiB.
+        ValueError: `path` is a loop of symbolic links, is not a regular file, is empty, is larger than
+            512 MiB, or has a name that is not valid UTF-8.
     """
     try:
         info = path.stat()
     except FileNotFoundError:
         msg = f"No such file: {str(path)!r}"
         raise FileNotFoundError(msg) from None
+    except OSError as error:
+        if error.errno != errno.ELOOP:
+            raise
+        msg = f"{str(path)!r} is a loop of symbolic links: following it never reaches a file"
+        raise ValueError(msg) from None
     if stat.S_ISDIR(info.st_mode):
         msg = f"{str(path)!r} is a directory; upload the files in it one by one"
         raise IsADirectoryError(msg)
@@ -48,7 +56,36 @@ def check_upload_path(path: Path) -> int:
             f"{describe_size(MAX_UPLOAD_BYTES)} per file"
         )
         raise ValueError(msg)
+    check_file_name(path.name, str(path))
     return info.st_size
+
+
+def check_file_name(name: str, source: str) -> None:
+    """Check that a file name can be sent: the multipart form carries it as UTF-8.
+
+    A name made of bytes that are not UTF-8 (a file from an old archive or another system's encoding) reaches
+    Python with surrogate escapes, which no encoder accepts.
+
+    Raises:
+        ValueError: The name is not valid UTF-8; the message names the file and shows its bytes.
+    """
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        msg = (
+            f"{source!r}: the file name is not valid UTF-8 ({os.fsencode(name)!r}), so an upload cannot carry "
+            "it; rename the file"
+        )
+        raise ValueError(msg) from None
+
+
+def is_link_loop(path: Path) -> bool:
+    """Tell whether `path` is a symbolic link that loops (a directory listing should report it, not skip it)."""
+    try:
+        path.stat()
+    except OSError as error:
+        return error.errno == errno.ELOOP
+    return False
 
 
 def mime_type_of(head: bytes, filename: str | None) -> str:

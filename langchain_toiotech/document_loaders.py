@@ -19,6 +19,8 @@ from typing_extensions import TypedDict, Unpack
 
 from langchain_toiotech._extraction import DEFAULT_INLINE_LIMIT, LocalFile, local_file, local_file_from_blob
 from langchain_toiotech._extractor import CancelledExtraction, Extraction, ExtractionSettings, FileExtractor
+from langchain_toiotech._field_checks import check_known_options
+from langchain_toiotech._file_kinds import is_link_loop
 from langchain_toiotech._file_objects import DEFAULT_WAIT_TIMEOUT
 from langchain_toiotech._media import check_fps
 from langchain_toiotech._ordered_pool import aiter_ordered, iter_ordered
@@ -66,7 +68,14 @@ _CLIENT_OPTIONS = (
 )
 
 
-def _build_extractor(model: str, options: BlobParserOptions) -> FileExtractor:
+_LOADER_ARGUMENTS = ("file_path", "model", "glob", "max_concurrency", "show_progress")
+
+
+def _build_extractor(
+    owner: str, model: str, options: BlobParserOptions, own_arguments: tuple[str, ...] = ()
+) -> FileExtractor:
+    # A TypedDict only guides type checkers: at run time a misspelt option would otherwise be ignored.
+    check_known_options(owner, options, [*BlobParserOptions.__annotations__, *own_arguments])
     settings = ExtractionSettings(
         model=model,
         prompt=options.get("prompt"),
@@ -143,7 +152,7 @@ class ToiotechBlobParser(BaseBlobParser):
 
     def __init__(self, model: str, **options: Unpack[BlobParserOptions]) -> None:
         """Build the Files client and the chat model; see `ToiotechFileLoader` for the options."""
-        self._extractor = _build_extractor(model, options)
+        self._extractor = _build_extractor(type(self).__name__, model, options)
 
     def lazy_parse(self, blob: Blob) -> Iterator[Document]:
         """Read one blob into Documents (one, or one per page in page mode).
@@ -267,7 +276,7 @@ class ToiotechFileLoader(BaseLoader):
         self.glob = glob
         self.max_concurrency = max_concurrency
         self.show_progress = show_progress
-        self._extractor = _build_extractor(model, options)
+        self._extractor = _build_extractor(type(self).__name__, model, options, _LOADER_ARGUMENTS)
 
     def _files(self) -> list[LocalFile]:
         """Every file to load, checked before any request."""
@@ -276,7 +285,8 @@ class ToiotechFileLoader(BaseLoader):
             if not path.is_dir():
                 files.append(local_file(path))
                 continue
-            found = sorted(child for child in path.glob(self.glob) if child.is_file())
+            # A link loop is not a file, yet skipping it would hide a mistake: local_file reports it.
+            found = sorted(child for child in path.glob(self.glob) if child.is_file() or is_link_loop(child))
             if not found:
                 logger.warning("No files match %r under %s.", self.glob, path)
             files.extend(local_file(child) for child in found)

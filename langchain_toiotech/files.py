@@ -11,6 +11,7 @@ from typing import Any, Final, Self
 
 from pydantic import ConfigDict, model_validator
 
+from langchain_toiotech._field_checks import check_known_options
 from langchain_toiotech._file_objects import (
     DEFAULT_WAIT_TIMEOUT,
     FileObject,
@@ -93,6 +94,14 @@ class ToiotechFiles(GatewayClient):
         # Declared here so type checkers take `model=` and a plain `str` api_key instead of pydantic's
         # synthesized signature (the field aliases and SecretStr would not type-check).
         super().__init__(**kwargs)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _check_argument_names(cls, values: Any) -> Any:
+        if isinstance(values, dict):
+            aliases = {field.alias for field in cls.model_fields.values() if field.alias}
+            check_known_options(cls.__name__, values, set(cls.model_fields) | aliases)
+        return values
 
     @model_validator(mode="after")
     def _validate_settings(self) -> Self:
