@@ -61,12 +61,10 @@ def apply_pass_back(
     family: str,
     model: str,
     mode: PassBackMode,
-    has_tools: bool,
 ) -> list[dict[str, Any]]:
     """Add reasoning and tool-call extras to the wire form of earlier assistant turns, in place.
 
-    `wire_messages[i]` must be the conversion of `messages[i]`; `has_tools` says whether the request offers
-    tools (DeepSeek's rule depends on it).
+    `wire_messages[i]` must be the conversion of `messages[i]`.
     """
     rule = pass_back_rule(family, model)
     if mode == "always":
@@ -74,19 +72,17 @@ def apply_pass_back(
     for wire, message in zip(wire_messages, messages, strict=True):
         if isinstance(message, AIMessage):
             if mode != "never":
-                _echo_reasoning(wire, message, rule, has_tools=has_tools)
+                _echo_reasoning(wire, message, rule)
             _echo_tool_call_extras(wire, message, family)
     return wire_messages
 
 
-def _echo_reasoning(wire: dict[str, Any], message: AIMessage, rule: PassBackRule, *, has_tools: bool) -> None:
+def _echo_reasoning(wire: dict[str, Any], message: AIMessage, rule: PassBackRule) -> None:
     details = message.additional_kwargs.get("reasoning_details")
     if details:
         wire["reasoning_details"] = details
     tool_turn = bool(wire.get("tool_calls"))
-    required = (rule.required == "tool_turns" and tool_turn) or (
-        rule.required == "tool_turns_and_all_when_tools" and (tool_turn or has_tools)
-    )
+    required = rule.required == "every_turn" or (rule.required == "tool_turns" and tool_turn)
     echoed = required or rule.echo == "every_turn" or (rule.echo == "tool_turns" and tool_turn)
     reasoning = reasoning_of(message) if echoed else ""
     if rule.think_tag:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Final, Literal
 
 Echo = Literal["never", "tool_turns", "every_turn"]
-Required = Literal["none", "tool_turns", "tool_turns_and_all_when_tools"]
+Required = Literal["none", "tool_turns", "every_turn"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,15 +36,16 @@ NEVER: Final = PassBackRule("never")
 # DeepSeek thinking mode (V3.2, V4, and `deepseek-reasoner` / `deepseek-chat`, which now alias V4):
 # https://api-docs.deepseek.com/guides/thinking_mode, "Tool Calls": "for turns that do perform tool calls, the
 # reasoning_content must be fully passed back to the API in all subsequent requests. If your code does not
-# correctly pass back reasoning_content, the API will return a 400 error." Turns without tool calls "will be
-# ignored" (same page). A later revision of the page (quoted verbatim by several agent projects, Sept. 2026)
-# widens it: "for requests carrying the tools parameter, the reasoning_content must be fully passed back ... even
-# for turns where the model did not perform a tool call". We follow the wider text, which the narrower one
-# accepts. The field must be present: an omitted one gives 400 "Missing `reasoning_content` field in the
-# assistant message at message index N" (langchain-ai/langchain#34436), and DeepSeek's own agent adapter hit the
-# 400 by leaving it out when the reasoning was empty (deepseek-ai/deepseek-harness discussions #739, #1850), so a
-# turn without reasoning sends "".
-DEEPSEEK: Final = PassBackRule("tool_turns", required="tool_turns_and_all_when_tools", placeholder="")
+# correctly pass back reasoning_content, the API will return a 400 error." A later revision of the page (quoted
+# verbatim by several agent projects, Sept. 2026) widens it: "for requests carrying the tools parameter, the
+# reasoning_content must be fully passed back ... even for turns where the model did not perform a tool call",
+# and agent tools met the 400 on plain-text turns of tool conversations (NousResearch/hermes-agent#15228); without
+# tools "it will be ignored". So every assistant turn carries it, which every version of the rule accepts. The
+# field must be present: an omitted one gives 400 "Missing `reasoning_content` field in the assistant message at
+# message index N" (langchain-ai/langchain#34436), and DeepSeek's own agent adapter hit the 400 by leaving it out
+# when the reasoning was empty (deepseek-ai/deepseek-harness discussions #739, #1850), so a turn without
+# reasoning sends "" (as looplj/axonhub#1491 does).
+DEEPSEEK: Final = PassBackRule("every_turn", required="every_turn", placeholder="")
 
 # DeepSeek-R1 and its distills keep the legacy reasoner contract: "if the reasoning_content field is included in
 # the sequence of input messages, the API will return a 400 error" (https://api-docs.deepseek.com/guides/
@@ -101,7 +102,8 @@ CLAUDE: Final = PassBackRule("tool_turns")
 # Not sent back (docs silent or no input field): Doubao on Ark's chat route (https://www.volcengine.com/docs/82379/
 # 1449737 says nothing; its Responses API takes reasoning items only from doubao 1.8 on), OpenAI's chat route
 # (reasoning continuity lives in Responses reasoning items, https://platform.openai.com/docs/guides/reasoning),
-# Gemini (thought signatures instead, see `_pass_back`), xAI Grok and unknown models.
+# xAI Grok (Chat Completions "has no field for the model's encrypted reasoning", https://docs.x.ai/developers/
+# model-capabilities/text/best-practices), Gemini (thought signatures instead, see `_pass_back`) and unknown models.
 _BY_FAMILY: Final[dict[str, PassBackRule]] = {
     "deepseek": DEEPSEEK,
     "mimo": MIMO,

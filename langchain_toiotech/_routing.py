@@ -160,10 +160,7 @@ def _chat_body(
         **kwargs,
     }
     wire_messages = convert_messages(messages, video_fps=defaults.video_fps)
-    has_tools = bool(payload.get("tools"))
-    payload["messages"] = apply_pass_back(
-        wire_messages, messages, family=family, model=model, mode=defaults.pass_back, has_tools=has_tools
-    )
+    payload["messages"] = apply_pass_back(wire_messages, messages, family=family, model=model, mode=defaults.pass_back)
     stop_sequences = stop if stop is not None else defaults.stop
     if stop_sequences:
         payload["stop"] = stop_sequences

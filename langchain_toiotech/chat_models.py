@@ -139,9 +139,9 @@ class ChatToiotech(RequestFieldClient, GatewaySerializable, BaseChatModel):
         | Grok | `low` / `high` | error | error |
 
         `summary` works on the Responses route only. `reasoning_pass_back="auto"` sends an earlier turn's
-        reasoning back by each vendor's contract: DeepSeek (tool turns, and every turn of a request with tools),
-        Kimi and MiMo (every turn; tool turns always carry the field), GLM, Qwen, MiniMax (as `<think>`),
-        Hunyuan and Claude tool turns; none to DeepSeek-R1, Doubao, OpenAI, Gemini or Grok.
+        reasoning back by each vendor's contract: DeepSeek (every turn, `""` when a turn has none), Kimi and
+        MiMo (every turn; tool turns always carry the field), GLM, Qwen, MiniMax (as `<think>`), Hunyuan and
+        Claude tool turns; none to DeepSeek-R1, Doubao, OpenAI, Gemini or Grok.
 
     Tools and structured output:
         ```python

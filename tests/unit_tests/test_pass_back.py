@@ -212,7 +212,7 @@ def test_three_turn_tool_loop_sends_each_family_its_contract(
     assert (sent[1], sent[2]) == expected_turns(model, second_thought)
 
 
-# --- DeepSeek: what the request's tools change --------------------------------------------------------------
+# --- DeepSeek: every assistant turn carries the field --------------------------------------------------------------
 
 PLAIN_HISTORY = [
     HumanMessage("hi"),
@@ -222,8 +222,10 @@ PLAIN_HISTORY = [
 ]
 
 
-def test_deepseek_requests_with_tools_carry_every_turns_reasoning(gw: GatewayEmulator) -> None:
-    chat(gw, "deepseek-reasoner").bind_tools(TOOLS).invoke(PLAIN_HISTORY)
+@pytest.mark.parametrize("with_tools", [True, False], ids=["tools", "no-tools"])
+def test_deepseek_gets_every_turns_reasoning_with_or_without_tools(gw: GatewayEmulator, *, with_tools: bool) -> None:
+    model = chat(gw, "deepseek-reasoner")
+    (model.bind_tools(TOOLS) if with_tools else model).invoke(PLAIN_HISTORY)
     assistants = [m for m in sent_messages(gw)[0] if m["role"] == "assistant"]
     assert assistants == [
         {"role": "assistant", "content": "hello", "reasoning_content": "Greet back."},
@@ -231,21 +233,12 @@ def test_deepseek_requests_with_tools_carry_every_turns_reasoning(gw: GatewayEmu
     ]
 
 
-def test_deepseek_requests_without_tools_drop_reasoning_of_turns_without_calls(gw: GatewayEmulator) -> None:
-    chat(gw, "deepseek-reasoner").invoke(PLAIN_HISTORY)
-    assistants = [m for m in sent_messages(gw)[0] if m["role"] == "assistant"]
-    assert assistants == [
-        {"role": "assistant", "content": "hello"},
-        {"role": "assistant", "content": "and more"},
-    ]
-
-
-def test_deepseek_tool_turns_keep_their_reasoning_in_a_request_without_tools(gw: GatewayEmulator) -> None:
+def test_deepseek_tool_loop_history_keeps_its_reasoning_in_a_request_without_tools(gw: GatewayEmulator) -> None:
     script(gw, SECOND_THOUGHT, stream=False)
     history = run_loop(chat(gw, "deepseek-reasoner"), stream=False)
     chat(gw, "deepseek-reasoner").invoke([*history, HumanMessage("Summarise without tools.")])
     assistants = [m for m in sent_messages(gw)[-1] if m["role"] == "assistant"]
-    assert [m.get("reasoning_content") for m in assistants] == [FIRST_THOUGHT, SECOND_THOUGHT, None]
+    assert [m["reasoning_content"] for m in assistants] == [FIRST_THOUGHT, SECOND_THOUGHT, "Both tools answered."]
 
 
 # --- explicit modes -------------------------------------------------------------------------------------------
