@@ -213,14 +213,14 @@ class Transport:
     """Synchronous transport: JSON requests, streams and uploads with retries, each call within its timeout."""
 
     def __init__(self, settings: TransportSettings, http_client: httpx.Client | None = None) -> None:
-        """Keep the settings; the pooled client is only touched on the first request."""
+        """Keep the settings and the caller's own client (None: the pooled one, touched on the first request)."""
         self.settings = settings
-        self._http_client = http_client
+        self.http_client = http_client
 
     @property
     def client(self) -> httpx.Client:
         """The caller's client, or the process-wide pooled one."""
-        return self._http_client or shared_sync_client()
+        return self.http_client or shared_sync_client()
 
     def request_json(self, method: str, path: str, **kwargs: Any) -> JSONObject:
         """Send a request (with `json=`, `params=`) and decode the JSON object it returns."""
@@ -302,14 +302,14 @@ class AsyncTransport:
     """Asynchronous twin of `Transport`; the retry decisions are the same shared functions."""
 
     def __init__(self, settings: TransportSettings, http_client: httpx.AsyncClient | None = None) -> None:
-        """Keep the settings; the pooled client is only touched on the first request."""
+        """Keep the settings and the caller's own client (None: the pooled one, touched on the first request)."""
         self.settings = settings
-        self._http_client = http_client
+        self.http_client = http_client
 
     @property
     def client(self) -> httpx.AsyncClient:
         """The caller's client, or the pooled one of the running event loop."""
-        return self._http_client or shared_async_client()
+        return self.http_client or shared_async_client()
 
     async def request_json(self, method: str, path: str, **kwargs: Any) -> JSONObject:
         """Send a request (with `json=`, `params=`) and decode the JSON object it returns."""

@@ -6,7 +6,7 @@ import dataclasses
 import ipaddress
 import sys
 import warnings
-from functools import cached_property
+from collections.abc import Mapping
 from typing import Any, ClassVar, Final, Self
 from urllib.parse import urlsplit
 
@@ -173,6 +173,33 @@ def transport_settings(
     )
 
 
+_TRANSPORTS_ATTRIBUTE: Final = "_built_transports"
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class _Transports:
+    """A client's transports and what they were built from (settings and the caller's own httpx clients)."""
+
+    settings: TransportSettings
+    sync: Transport
+    asynchronous: AsyncTransport
+
+    def serves(
+        self, settings: TransportSettings, http_client: httpx.Client | None, http_async_client: httpx.AsyncClient | None
+    ) -> bool:
+        """Tell whether these transports were built from exactly these settings and clients."""
+        return (
+            self.sync.http_client is http_client
+            and self.asynchronous.http_client is http_async_client
+            and self.settings == settings
+        )
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> _Transports:
+        # Shared, not copied: a transport holds no state besides what `serves` compares, and a deep copy would
+        # try to copy the caller's httpx clients.
+        return self
+
+
 class GatewayClient(BaseModel):
     """Base of the public client classes: the connection fields, their validation, and lazy transports.
 
@@ -222,6 +249,11 @@ class GatewayClient(BaseModel):
 
     @model_validator(mode="after")
     def _check_connection_fields(self) -> Self:
+        self._check_connection()
+        return self
+
+    def _check_connection(self) -> None:
+        """The construction-time checks of the connection fields; a copy that changes fields runs them too."""
         # Cleaned here, not in a field validator: one would not run on the key read from TOIOTECH_API_KEY.
         self.api_key = clean_api_key(self.api_key)
         check_api_key(self.api_key)
@@ -229,7 +261,6 @@ class GatewayClient(BaseModel):
         check_max_retries(self.max_retries)
         check_default_headers(self.default_headers)
         self._check_numbers()
-        return self
 
     def _check_numbers(self) -> None:
         # Every `*timeout` field a subclass declares (stream_chunk_timeout, ...) is a duration; every other
@@ -252,8 +283,22 @@ class GatewayClient(BaseModel):
         """The bound on a whole stream; only clients that stream set one."""
         return None
 
-    @cached_property
-    def _settings(self) -> TransportSettings:
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """Copy the client; `update` takes the names and key forms the constructor takes, and is checked.
+
+        A copy with other connection settings (`base_url`, `api_key`, headers...) sends with them: transports
+        are rebuilt whenever the settings they were built from change.
+
+        Raises:
+            ValueError: an updated field fails the checks it would fail on construction.
+        """
+        changes = mask_api_key(accept_openai_names(dict(update))) if update else None
+        copied = super().model_copy(update=changes, deep=deep)
+        if changes:
+            copied._check_connection()  # noqa: SLF001 - the same checks as on construction
+        return copied
+
+    def _build_settings(self) -> TransportSettings:
         return transport_settings(
             api_key=self.api_key,
             base_url=self._transport_base_url(),
@@ -265,13 +310,30 @@ class GatewayClient(BaseModel):
             stream_total_timeout=self._stream_total_timeout(),
         )
 
-    @cached_property
-    def _transport(self) -> Transport:
-        return Transport(self._settings, self.http_client)
+    def _transports(self) -> _Transports:
+        # Checked on every call rather than cached once: `model_copy(update=...)` copies the instance's
+        # attributes (a cached transport included) without validation, and fields can be assigned after use.
+        # Building the settings to compare costs a few microseconds (measured 4); a call costs hundreds.
+        settings = self._build_settings()
+        built: _Transports | None = self.__dict__.get(_TRANSPORTS_ATTRIBUTE)
+        if built is None or not built.serves(settings, self.http_client, self.http_async_client):
+            built = _Transports(
+                settings, Transport(settings, self.http_client), AsyncTransport(settings, self.http_async_client)
+            )
+            self.__dict__[_TRANSPORTS_ATTRIBUTE] = built
+        return built
 
-    @cached_property
+    @property
+    def _settings(self) -> TransportSettings:
+        return self._transports().settings
+
+    @property
+    def _transport(self) -> Transport:
+        return self._transports().sync
+
+    @property
     def _async_transport(self) -> AsyncTransport:
-        return AsyncTransport(self._settings, self.http_async_client)
+        return self._transports().asynchronous
 
 
 class RequestFieldClient(GatewayClient):

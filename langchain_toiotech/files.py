@@ -7,7 +7,7 @@ import builtins
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Final, Self
+from typing import Any, Final
 
 from pydantic import ConfigDict, model_validator
 
@@ -103,11 +103,10 @@ class ToiotechFiles(GatewayClient):
             check_known_options(cls.__name__, values, set(cls.model_fields) | aliases)
         return values
 
-    @model_validator(mode="after")
-    def _validate_settings(self) -> Self:
+    def _check_connection(self) -> None:
+        super()._check_connection()
         if self.files_base_url is not None:
             check_base_url(self.files_base_url, name="files_base_url", api_key=self.api_key)
-        return self
 
     def _transport_base_url(self) -> str:
         return self.files_base_url or self.base_url

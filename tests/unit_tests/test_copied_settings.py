@@ -1,0 +1,117 @@
+"""A copy with other connection settings sends with them, even after the original has made calls.
+
+Each emulator accepts only its own key (anything else gets a 401), and its request log shows who asked what.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import SecretStr
+
+from langchain_toiotech import ChatToiotech, ToiotechEmbeddings, ToiotechFiles
+from langchain_toiotech.testing import GatewayEmulator
+
+KEY_A, KEY_B = "sk-gateway-a", "sk-gateway-b"
+
+
+@pytest.fixture
+def gateways() -> Iterator[tuple[GatewayEmulator, GatewayEmulator]]:
+    with GatewayEmulator(api_key=KEY_A) as first, GatewayEmulator(api_key=KEY_B) as second:
+        yield first, second
+
+
+def paths(gateway: GatewayEmulator) -> list[str]:
+    return [request.path for request in gateway.requests]
+
+
+def chat_call(model: Any, mode: str) -> None:
+    if mode == "sync":
+        model.invoke("hello")
+        assert "".join(str(chunk.content) for chunk in model.stream("hello"))
+    else:
+
+        async def both() -> None:
+            await model.ainvoke("hello")
+            assert "".join([str(chunk.content) async for chunk in model.astream("hello")])
+
+        asyncio.run(both())
+
+
+def embeddings_call(model: Any, mode: str) -> None:
+    if mode == "sync":
+        assert model.embed_query("hello")
+    else:
+        assert asyncio.run(model.aembed_query("hello"))
+
+
+def files_call(files: Any, mode: str, upload: Path) -> None:
+    if mode == "sync":
+        assert files.retrieve(files.upload(upload).id)
+    else:
+
+        async def both() -> None:
+            assert await files.aretrieve((await files.aupload(upload)).id)
+
+        asyncio.run(both())
+
+
+def clients(base_url: str, upload: Path) -> dict[str, tuple[Any, Callable[[Any, str], None]]]:
+    return {
+        "chat": (ChatToiotech(model="deepseek-chat", base_url=base_url, api_key=KEY_A), chat_call),
+        "embeddings": (
+            ToiotechEmbeddings(model="text-embedding-3-small", base_url=base_url, api_key=KEY_A),
+            embeddings_call,
+        ),
+        "files": (ToiotechFiles(base_url=base_url, api_key=KEY_A), lambda files, mode: files_call(files, mode, upload)),
+    }
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+@pytest.mark.parametrize("kind", ["chat", "embeddings", "files"])
+@pytest.mark.parametrize("new_key", [KEY_B, SecretStr(KEY_B)], ids=["str-key", "secret-key"])
+def test_a_copy_uses_its_own_url_and_key(
+    gateways: tuple[GatewayEmulator, GatewayEmulator], tmp_path: Path, kind: str, mode: str, new_key: Any
+) -> None:
+    first, second = gateways
+    upload = tmp_path / "notes.txt"
+    upload.write_text("hello")
+    original, call = clients(first.base_url, upload)[kind]
+    call(original, mode)  # first use: the original's transport is built and cached
+    sent_to_first = paths(first)
+
+    copy = original.model_copy(update={"base_url": second.base_url, "api_key": new_key})
+    call(copy, mode)  # a 401 from `second` if the old key were sent, a request in `first`'s log if the old URL
+
+    assert paths(second) == sent_to_first  # the same requests, now to the second gateway
+    assert paths(first) == sent_to_first  # and none more to the first
+    assert copy.api_key == SecretStr(KEY_B)  # a plain-string key is wrapped as on construction
+    assert KEY_B not in repr(copy)
+    call(original, mode)  # the original keeps its own settings
+    assert len(paths(first)) == 2 * len(sent_to_first)
+
+
+def test_changing_a_field_after_use_takes_effect(gateways: tuple[GatewayEmulator, GatewayEmulator]) -> None:
+    first, second = gateways
+    model = ChatToiotech(model="deepseek-chat", base_url=first.base_url, api_key=KEY_A)
+    model.invoke("hello")
+
+    model.base_url, model.api_key = second.base_url, SecretStr(KEY_B)
+    model.invoke("hello")
+
+    assert len(first.requests) == len(second.requests) == 1
+
+
+def test_a_copy_with_the_same_settings_shares_the_transport(gateways: tuple[GatewayEmulator, GatewayEmulator]) -> None:
+    first, _ = gateways
+    model = ChatToiotech(model="deepseek-chat", base_url=first.base_url, api_key=KEY_A)
+    model.invoke("hello")
+
+    copy = model.model_copy(update={"temperature": 0.5})
+
+    assert copy._transport is model._transport  # nothing rebuilt when no connection setting changed
+    assert copy.invoke("hello").content
