@@ -121,6 +121,6 @@ def pass_back_rule(family: str, model: str) -> PassBackRule:
     name = model.lower().rsplit("/", 1)[-1]
     if family == "deepseek" and _DEEPSEEK_R1_NAME.search(name):
         return DEEPSEEK_R1
-    if family == "kimi":
+    if family == "kimi":  # moonshot-v1 and kimi-k2-0905 do not think: Moonshot documents no field for them
         return KIMI_THINKING if _KIMI_THINKING_NAME.search(name) else NEVER
     return _BY_FAMILY.get(family, NEVER)
