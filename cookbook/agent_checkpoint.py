@@ -8,12 +8,15 @@ database file and resumes the thread. Its next request still carries the reasoni
 
 Needs the cookbook extra: pip install -e ".[cookbook]". Live gateway with TOIOTECH_API_KEY, else the emulator.
 
-    python cookbook/agent_checkpoint.py [--model gemini-3-pro-preview] [--crash-in-tool]
+    python cookbook/agent_checkpoint.py [--model gemini-3-pro-preview] [--crash-in-tool] [--async]
+
+`--async` runs both processes on `AsyncSqliteSaver` and `ainvoke`, as an async web service would.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import subprocess
 import sys
@@ -25,7 +28,9 @@ from _gateway import gateway
 from langchain.agents import create_agent
 from langchain_core.messages import HumanMessage
 from langchain_core.tools import tool
+from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.sqlite import SqliteSaver
+from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
 from langchain_toiotech import ChatToiotech
 
@@ -42,7 +47,7 @@ def get_weather(city: str) -> str:
     return f"It is 21 degrees and sunny in {city}."
 
 
-def build_agent(saver: SqliteSaver, args: argparse.Namespace) -> Any:
+def build_agent(saver: BaseCheckpointSaver[Any], args: argparse.Namespace) -> Any:
     """The same agent in both processes; only the checkpoint file connects them."""
     connection = {"base_url": args.base_url} if args.base_url else {}
     model = ChatToiotech(model=args.model, streaming=args.stream, **connection)
@@ -55,14 +60,7 @@ def start(args: argparse.Namespace) -> None:
     with SqliteSaver.from_conn_string(args.db) as saver:
         agent = build_agent(saver, args)
         agent.invoke({"messages": [HumanMessage(QUESTION)]}, THREAD, durability="sync")
-        state = agent.get_state(THREAD)
-        turn = state.values["messages"][-1]
-        print(f"[pid {os.getpid()}] paused before {list(state.next)}; checkpointed tool calls:", end=" ")
-        print(
-            [call["name"] for call in turn.tool_calls],
-            "reasoning:",
-            repr(turn.additional_kwargs.get("reasoning_content")),
-        )
+        report_pause(agent.get_state(THREAD))
 
 
 def resume(args: argparse.Namespace) -> None:
@@ -72,11 +70,41 @@ def resume(args: argparse.Namespace) -> None:
         print(f"[pid {os.getpid()}] resumed; final answer: {result['messages'][-1].text}")
 
 
+async def astart(args: argparse.Namespace) -> None:
+    """`start` on the async saver."""
+    async with AsyncSqliteSaver.from_conn_string(args.db) as saver:
+        agent = build_agent(saver, args)
+        await agent.ainvoke({"messages": [HumanMessage(QUESTION)]}, THREAD, durability="sync")
+        report_pause(await agent.aget_state(THREAD))
+
+
+async def aresume(args: argparse.Namespace) -> None:
+    """`resume` on the async saver."""
+    async with AsyncSqliteSaver.from_conn_string(args.db) as saver:
+        result = await build_agent(saver, args).ainvoke(None, THREAD, durability="sync")
+        print(f"[pid {os.getpid()}] resumed; final answer: {result['messages'][-1].text}")
+
+
+def report_pause(state: Any) -> None:
+    turn = state.values["messages"][-1]
+    print(f"[pid {os.getpid()}] paused before {list(state.next)}; checkpointed tool calls:", end=" ")
+    reasoning = turn.additional_kwargs.get("reasoning_content")
+    print([call["name"] for call in turn.tool_calls], "reasoning:", repr(reasoning))
+
+
+def run_child(args: argparse.Namespace) -> None:
+    if args.use_async:
+        asyncio.run(astart(args) if args.phase == "start" else aresume(args))
+    else:
+        (start if args.phase == "start" else resume)(args)
+
+
 def run_phase(phase: str, db: Path, args: argparse.Namespace, env: dict[str, str]) -> int:
     command = [sys.executable, __file__, "--phase", phase, "--db", str(db), "--model", args.model]
     command += ["--base-url", args.base_url] if args.base_url else []
     command += ["--stream"] if args.stream else []
     command += ["--crash-in-tool"] if args.crash_in_tool else []
+    command += ["--async"] if args.use_async else []
     crash = {"AGENT_CHECKPOINT_CRASH": "1"} if args.crash_in_tool and phase == "start" else {}
     return subprocess.run(command, env={**env, **crash}, timeout=120, check=False).returncode  # noqa: S603
 
@@ -84,7 +112,7 @@ def run_phase(phase: str, db: Path, args: argparse.Namespace, env: dict[str, str
 def main() -> None:
     args = parse_args()
     if args.phase:
-        (start if args.phase == "start" else resume)(args)
+        run_child(args)
         return
     with gateway() as gw, tempfile.TemporaryDirectory() as folder:
         args.base_url = gw.kwargs.get("base_url")
@@ -109,6 +137,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--model", default=os.environ.get("TOIOTECH_MODEL", "deepseek-reasoner"))
     parser.add_argument("--stream", action="store_true", help="stream the model's answers")
     parser.add_argument("--crash-in-tool", action="store_true", help="kill the first process inside the tool")
+    parser.add_argument("--async", dest="use_async", action="store_true", help="AsyncSqliteSaver and ainvoke")
     parser.add_argument("--phase", choices=["start", "resume"], help=argparse.SUPPRESS)
     parser.add_argument("--db", help=argparse.SUPPRESS)
     parser.add_argument("--base-url", help=argparse.SUPPRESS)

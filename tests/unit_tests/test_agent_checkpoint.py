@@ -64,9 +64,10 @@ def script(gw: GatewayEmulator, model: str, reasoning: str, *, stream: bool) -> 
             gw.enqueue_reply("/chat/completions", json_body=completion(message, finish))
 
 
-def run_phase(phase: str, db: Path, gw: GatewayEmulator, model: str, *, stream: bool, crash: bool) -> str:
+def run_phase(phase: str, db: Path, gw: GatewayEmulator, model: str, *, stream: bool, crash: bool, aio: bool) -> str:
     command = [sys.executable, str(RECIPE), "--phase", phase, "--db", str(db), "--model", model]
     command += ["--base-url", gw.base_url, *(["--stream"] if stream else []), *(["--crash-in-tool"] if crash else [])]
+    command += ["--async"] if aio else []
     env = {key: value for key, value in os.environ.items() if not key.startswith(("TOIOTECH_", "AGENT_CHECKPOINT"))}
     env["TOIOTECH_API_KEY"] = "sk-checkpoint"
     if crash and phase == "start":
@@ -77,26 +78,28 @@ def run_phase(phase: str, db: Path, gw: GatewayEmulator, model: str, *, stream: 
     return result.stdout
 
 
-CASES = [
-    ("deepseek-reasoner", THOUGHT, False, False),
-    ("deepseek-reasoner", THOUGHT, True, True),
-    ("kimi-k2.5", "", False, True),  # a tool turn that did not think: Kimi still needs the field
-    ("gemini-3-pro-preview", "", False, False),
-    ("gemini-3-pro-preview", "", True, True),
+CASES = [  # model, reasoning of the tool turn, stream, crash inside the tool, async saver
+    ("deepseek-reasoner", THOUGHT, False, False, False),
+    ("deepseek-reasoner", THOUGHT, True, True, False),
+    ("deepseek-reasoner", THOUGHT, True, False, True),
+    ("kimi-k2.5", "", False, True, False),  # a tool turn that did not think: Kimi still needs the field
+    ("gemini-3-pro-preview", "", False, False, False),
+    ("gemini-3-pro-preview", "", True, True, False),
+    ("gemini-3-pro-preview", "", False, True, True),
 ]
 
 
-@pytest.mark.parametrize(("model", "reasoning", "stream", "crash"), CASES)
+@pytest.mark.parametrize(("model", "reasoning", "stream", "crash", "aio"), CASES)
 def test_resumed_agent_still_sends_reasoning_and_signatures(
-    gw: GatewayEmulator, tmp_path: Path, model: str, reasoning: str, *, stream: bool, crash: bool
+    gw: GatewayEmulator, tmp_path: Path, model: str, reasoning: str, *, stream: bool, crash: bool, aio: bool
 ) -> None:
     script(gw, model, reasoning, stream=stream)
     db = tmp_path / "agent.sqlite"
-    first = run_phase("start", db, gw, model, stream=stream, crash=crash)
+    first = run_phase("start", db, gw, model, stream=stream, crash=crash, aio=aio)
     assert db.stat().st_size > 0
     if not crash:
         assert "paused before ['tools']" in first
-    second = run_phase("resume", db, gw, model, stream=stream, crash=crash)
+    second = run_phase("resume", db, gw, model, stream=stream, crash=crash, aio=aio)
     assert "final answer: Sunny and 21 degrees in Florence." in second
     sent = [request.body for request in gw.requests if request.path.endswith("/chat/completions")]
     assert len(sent) == 2
