@@ -174,14 +174,15 @@ def capped_timeout(timeout: httpx.Timeout) -> httpx.Timeout:
         return timeout
     left = max(left, 0.0)
 
-    def cap(value: float | None) -> float | None:
-        # A value barely over the time left is kept: the overrun is negligible and a first attempt then
-        # carries the caller's timeouts exactly; a retry's are cut to what remains of the call.
-        return value if value is not None and value <= left + _CAP_TOLERANCE else left
-
-    return httpx.Timeout(
-        connect=cap(timeout.connect), read=cap(timeout.read), write=cap(timeout.write), pool=cap(timeout.pool)
+    # A value barely over the time left is kept: the overrun is negligible and a first attempt then carries the
+    # caller's timeouts exactly (and the same object: invoke is a hot path); a retry's are cut to what remains.
+    values = (timeout.connect, timeout.read, timeout.write, timeout.pool)
+    if all(value is not None and value <= left + _CAP_TOLERANCE for value in values):
+        return timeout
+    connect, read, write, pool = (
+        value if value is not None and value <= left + _CAP_TOLERANCE else left for value in values
     )
+    return httpx.Timeout(connect=connect, read=read, write=write, pool=pool)
 
 
 class DeadlineStream(httpcore.NetworkStream):

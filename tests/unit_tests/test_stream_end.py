@@ -52,9 +52,9 @@ def ping(exchange: Exchange) -> bool:
 
 
 def junk(exchange: Exchange) -> bool:
-    piece = http_chunk(b"x" * 65536)  # no newline, no end: 2,000 pieces would be 128 MiB
+    piece = http_chunk(b"x" * 65536)  # no newline, no end: 64 KiB every 10 ms, 128 MiB over 20 s at most
     for _ in range(2000):
-        if not exchange.send(piece):
+        if not exchange.send(piece) or exchange.wait(0.01):
             return False
     return False
 
