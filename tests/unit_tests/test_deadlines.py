@@ -16,7 +16,8 @@ import httpx
 import pytest
 from langchain_core.exceptions import ModelTimeoutError
 
-from langchain_toiotech import ChatToiotech, ToiotechEmbeddings
+from langchain_toiotech import ChatToiotech, ToiotechEmbeddings, _pools
+from langchain_toiotech._deadline import DeadlineBackend, install_deadline_backend
 from langchain_toiotech.errors import APITimeoutError, InternalServerError
 from tests.unit_tests._hostile_server import (
     CHUNKED_SSE_HEAD,
@@ -203,3 +204,20 @@ async def test_stream_total_timeout_bounds_an_endless_stream(*, use_async: bool)
     assert "stream_total_timeout (1 s)" in str(error)
     assert "".join(str(chunk.content) for chunk in chunks).startswith("word word ")  # what arrived is kept
     assert elapsed < total + MARGIN
+
+
+def test_the_pooled_sync_client_reads_through_the_deadline_backend() -> None:
+    # The sync deadline rests on httpx internals (a pool's network backend): an httpx upgrade that moves them
+    # must fail here, by name, rather than silently let drips through again.
+    pool = _pools.shared_sync_client()._transport._pool  # type: ignore[attr-defined]
+    assert isinstance(pool._network_backend, DeadlineBackend)
+
+
+def test_proxy_pools_from_the_environment_get_the_backend_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")
+    with httpx.Client() as client:
+        assert client._mounts
+        assert install_deadline_backend(client)
+        pools = [client._transport._pool] + [mount._pool for mount in client._mounts.values() if mount]  # type: ignore[attr-defined]
+        assert all(isinstance(pool._network_backend, DeadlineBackend) for pool in pools)
