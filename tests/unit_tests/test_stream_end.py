@@ -18,6 +18,7 @@ import pytest
 from langchain_core.messages import AIMessageChunk
 
 from langchain_toiotech import ChatToiotech
+from langchain_toiotech.errors import StreamError
 from tests.unit_tests._hostile_server import (
     CHUNKED_SSE_HEAD,
     LAST_CHUNK,
@@ -173,3 +174,40 @@ async def test_a_callers_own_client_also_ends_at_the_terminal_event(
 
     assert_complete(timed)
     assert timed.ended_at < PROMPT_SECONDS
+
+
+def responses_ending(kind: str) -> bytes:
+    """A Responses stream whose last event is `kind` (incomplete: cut by max_output_tokens; failed: an error)."""
+    response = {"id": "resp_hostile", "object": "response", "model": "gpt-5.1-codex", "output": []}
+    if kind == "response.incomplete":
+        response |= {"status": "incomplete", "incomplete_details": {"reason": "max_output_tokens"}}
+    else:
+        response |= {"status": "failed", "error": {"code": "server_error", "message": "the model crashed"}}
+    delta = {"type": "response.output_text.delta", "output_index": 0, "content_index": 0, "delta": "Hello"}
+    return sse(delta) + sse({"type": kind, "response": response})
+
+
+@pytest.mark.parametrize("use_async", [False, True], ids=["stream", "astream"])
+@pytest.mark.parametrize("kind", ["response.incomplete", "response.failed"])
+async def test_the_other_responses_terminal_events_end_the_stream_too(*, kind: str, use_async: bool) -> None:
+    def behave(exchange: Exchange) -> None:
+        if exchange.read_request() is not None and exchange.send(CHUNKED_SSE_HEAD + responses_ending(kind)):
+            hold(exchange)
+
+    with HostileServer(behave) as server:
+        model = make_model(server, "responses")
+        start = time.monotonic()
+        failure: StreamError | None = None
+        try:
+            timed = await timed_stream(model, use_async=use_async)
+        except StreamError as error:
+            failure = error
+        elapsed = time.monotonic() - start
+
+    if kind == "response.failed":
+        assert failure is not None
+        assert "the model crashed" in str(failure)
+    else:
+        assert failure is None
+        assert timed.chunks[-1].response_metadata["finish_reason"] == "length"
+    assert elapsed < PROMPT_SECONDS
