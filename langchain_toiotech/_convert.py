@@ -25,6 +25,7 @@ from langchain_core.outputs import ChatGeneration, ChatResult
 
 from langchain_toiotech._content_blocks import format_content
 from langchain_toiotech._content_parts import split_content
+from langchain_toiotech._message_parts import PartsPolicy, parts_policy, system_content, tool_content
 from langchain_toiotech._pass_back import TOOL_CALL_EXTRAS_KEY
 from langchain_toiotech._reasoning import reasoning_from_fields, split_think_tags
 from langchain_toiotech._usage import create_usage_metadata
@@ -36,12 +37,15 @@ _METADATA_KEYS: Final = ("id", "system_fingerprint", "service_tier")
 _TEXT_BLOCK_TYPES: Final = frozenset({"text", "output_text"})
 
 
-def convert_messages(messages: Sequence[BaseMessage], *, video_fps: float | None = None) -> list[JSONObject]:
+def convert_messages(
+    messages: Sequence[BaseMessage], *, video_fps: float | None = None, policy: PartsPolicy | None = None
+) -> list[JSONObject]:
     """Convert a conversation for the chat-completions `messages` field.
 
     Args:
         messages: The conversation.
         video_fps: The model's default frame rate for video blocks that set none.
+        policy: What the model takes in system and tool messages (default: an unknown model's).
 
     Raises:
         ValueError: the conversation is empty, or a message has a role or block the gateway cannot take.
@@ -52,26 +56,33 @@ def convert_messages(messages: Sequence[BaseMessage], *, video_fps: float | None
     converted = []
     for position, message in enumerate(messages):
         try:
-            converted.append(convert_message_to_dict(message, video_fps=video_fps))
+            converted.append(convert_message_to_dict(message, video_fps=video_fps, policy=policy))
         except ValueError as error:
             msg = f"Message {position} ({message.type}): {error}"
             raise ValueError(msg) from error
     return converted
 
 
-def convert_message_to_dict(message: BaseMessage, *, video_fps: float | None = None) -> JSONObject:
+def convert_message_to_dict(
+    message: BaseMessage, *, video_fps: float | None = None, policy: PartsPolicy | None = None
+) -> JSONObject:
     """Convert one LangChain message to a chat-completions message dict."""
+    policy = policy or parts_policy("")
+
+    def format_parts(blocks: list[Any]) -> list[Any]:
+        return list(format_content(blocks, video_fps=video_fps))
+
     if isinstance(message, HumanMessage):
         wire: JSONObject = {"role": "user", "content": format_content(message.content, video_fps=video_fps)}
     elif isinstance(message, AIMessage):
         wire = _assistant_to_dict(message)
     elif isinstance(message, SystemMessage):
-        wire = {"role": "system", "content": text_of(message.content)}
+        wire = {"role": "system", "content": system_content(message.content, policy)}
     elif isinstance(message, ToolMessage):
         wire = {
             "role": "tool",
             "tool_call_id": message.tool_call_id,
-            "content": _tool_content(message.content),
+            "content": tool_content(message.content, policy, format_parts),
         }
     elif isinstance(message, ChatMessage):
         wire = {"role": message.role, "content": format_content(message.content, video_fps=video_fps)}
@@ -94,14 +105,6 @@ def text_of(content: str | Sequence[Any]) -> str:
         elif isinstance(block, dict) and block.get("type") in _TEXT_BLOCK_TYPES:
             pieces.append(str(block.get("text", "")))
     return "".join(pieces)
-
-
-def _tool_content(content: str | Sequence[Any]) -> str:
-    if isinstance(content, str):
-        return content
-    if all(isinstance(block, str) or (isinstance(block, dict) and block.get("type") == "text") for block in content):
-        return text_of(content)
-    return json.dumps(list(content), ensure_ascii=False)
 
 
 def _assistant_to_dict(message: AIMessage) -> JSONObject:

@@ -92,6 +92,7 @@ _IMAGES: Final = ModelProfile(image_inputs=True, image_url_inputs=True)
 _VISION: Final = ModelProfile(image_inputs=True, image_url_inputs=True, video_inputs=True)
 _OMNI: Final = ModelProfile(image_inputs=True, image_url_inputs=True, video_inputs=True, audio_inputs=True)
 _NO_IMAGES: Final = ModelProfile(image_inputs=False, image_url_inputs=False)
+_MEDIA_IN_TOOL_RESULTS: Final = ModelProfile(image_tool_message=True, pdf_tool_message=True)
 _REASONING: Final = ModelProfile(reasoning_output=True)
 _NO_REASONING: Final = ModelProfile(reasoning_output=False)
 
@@ -107,6 +108,8 @@ _PERMISSIVE: Final = ModelProfile(
     tool_choice=True,
     tool_call_streaming=True,
     structured_output=True,
+    image_tool_message=True,
+    pdf_tool_message=True,
 )
 """Unknown models: nothing is refused up front, the gateway has the last word."""
 
@@ -122,7 +125,9 @@ Rule = tuple[str, ModelProfile]
 # Per vendor: the base profile, then rules applied in order to the model name; every matching rule is
 # merged, so general rules come first and specific ones refine them.
 _OPENAI: Final[tuple[Rule, ...]] = (
-    ("", {**_TEXT, **_IMAGES, "pdf_inputs": True, "structured_output": True}),
+    # Images and PDFs in tool results: OpenAI's chat and Responses APIs take them (langchain-openai's profile
+    # data, from models.dev); the rule at the end of model_profile turns them off with the inputs.
+    ("", {**_TEXT, **_IMAGES, "pdf_inputs": True, "structured_output": True, **_MEDIA_IN_TOOL_RESULTS}),
     (r"^gpt-4(-0\d{3})?$", {**_NO_IMAGES, "pdf_inputs": False, "structured_output": False, **_limits(8192, 8192)}),
     (r"^gpt-4o", _limits(128_000, 16_384)),
     (r"^gpt-4\.1", _limits(1_047_576, 32_768)),
@@ -255,6 +260,9 @@ def model_profile(model: str) -> ModelProfile:
         for pattern, overrides in rules:
             if pattern.search(name):
                 profile.update(overrides)
+    # Media in a tool result needs the input first; other vendors document no media in tool results.
+    profile["image_tool_message"] = bool(profile.get("image_tool_message") and profile.get("image_inputs"))
+    profile["pdf_tool_message"] = bool(profile.get("pdf_tool_message") and profile.get("pdf_inputs"))
     if "max_input_tokens" not in profile and (match := _CONTEXT_IN_NAME.search(name)):
         profile["max_input_tokens"] = int(match.group(1)) * 1024
     return profile

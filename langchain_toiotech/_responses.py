@@ -22,9 +22,15 @@ from langchain_core.outputs import ChatGeneration, ChatResult
 
 from langchain_toiotech._chunks import TRUNCATING_FINISH_REASONS
 from langchain_toiotech._convert import parse_raw_tool_calls, response_metadata, text_of
+from langchain_toiotech._message_parts import PartsPolicy, joined_text, parts_policy, system_content, tool_content
 from langchain_toiotech._profiles import is_responses_only
 from langchain_toiotech._reasoning_controls import translate_reasoning
-from langchain_toiotech._responses_parts import format_input_content, needs_responses_api, references_uploaded_files
+from langchain_toiotech._responses_parts import (
+    Part,
+    format_input_content,
+    needs_responses_api,
+    references_uploaded_files,
+)
 from langchain_toiotech._streaming import stream_error_from_payload
 from langchain_toiotech._usage import create_usage_metadata
 
@@ -94,7 +100,11 @@ def responses_payload(
     _map_text_format(payload)
     _map_tools(payload)
     instructions, items = convert_input(
-        messages, replay=_replay_rule(payload), instructions=_takes_instructions(payload), video_fps=video_fps
+        messages,
+        replay=_replay_rule(payload),
+        instructions=_takes_instructions(payload),
+        video_fps=video_fps,
+        policy=parts_policy(str(payload.get("model", ""))),
     )
     if instructions is not None:
         payload["instructions"] = instructions
@@ -203,11 +213,13 @@ def convert_input(
     replay: ReplayRule = "",
     instructions: bool = True,
     video_fps: float | None = None,
+    policy: PartsPolicy | None = None,
 ) -> tuple[str | None, list[JSONObject]]:
     """Convert a conversation to `(instructions, input items)`.
 
     A single leading system message becomes `instructions`; other system messages stay in place as
-    `system` items. `replay` is "all", "encrypted" or "" (which stored reasoning items go back).
+    `system` items. `replay` is "all", "encrypted" or "" (which stored reasoning items go back). `policy`
+    says what the model takes in system messages and tool results (default: an unknown model's).
 
     Raises:
         ValueError: the conversation is empty, or a message cannot be expressed.
@@ -220,20 +232,27 @@ def convert_input(
     items: list[JSONObject] = []
     for position, message in enumerate(messages[1:] if lead else messages, start=int(lead)):
         try:
-            items.extend(_message_items(message, replay, video_fps))
+            items.extend(_message_items(message, replay, video_fps, policy or parts_policy("")))
         except ValueError as error:
             msg = f"Message {position} ({message.type}): {error}"
             raise ValueError(msg) from error
-    return (text_of(messages[0].content) if lead else None), items
+    return (joined_text(messages[0].content) if lead else None), items
 
 
-def _message_items(message: BaseMessage, replay: ReplayRule, video_fps: float | None) -> list[JSONObject]:
+def _message_items(
+    message: BaseMessage, replay: ReplayRule, video_fps: float | None, policy: PartsPolicy
+) -> list[JSONObject]:
     if isinstance(message, AIMessage):
         return _assistant_items(message, replay)
     if isinstance(message, SystemMessage):
-        return [{"role": "system", "content": text_of(message.content)}]
+        return [{"role": "system", "content": system_content(message.content, policy, text_part="input_text")}]
     if isinstance(message, ToolMessage):
-        return [{"type": "function_call_output", "call_id": message.tool_call_id, "output": _tool_output(message)}]
+
+        def format_parts(blocks: list[Any]) -> list[Part]:
+            return format_input_content(blocks, video_fps=video_fps)
+
+        output = tool_content(message.content, policy, format_parts)
+        return [{"type": "function_call_output", "call_id": message.tool_call_id, "output": output}]
     if isinstance(message, ChatMessage) and message.role == "assistant":
         return [_assistant_text(text_of(message.content))]
     if isinstance(message, ChatMessage) and message.role != "user":
@@ -242,15 +261,6 @@ def _message_items(message: BaseMessage, replay: ReplayRule, video_fps: float | 
         msg = f"Unsupported message type {type(message).__name__}."
         raise TypeError(msg)
     return [{"role": "user", "content": format_input_content(message.content, video_fps=video_fps)}]
-
-
-def _tool_output(message: ToolMessage) -> str:
-    content = message.content
-    if isinstance(content, str):
-        return content
-    if all(isinstance(block, str) or (isinstance(block, dict) and block.get("type") == "text") for block in content):
-        return text_of(content)
-    return json.dumps(list(content), ensure_ascii=False)
 
 
 def _assistant_items(message: AIMessage, replay: ReplayRule) -> list[JSONObject]:

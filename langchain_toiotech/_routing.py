@@ -15,6 +15,7 @@ from langchain_toiotech._chunks import TRUNCATING_FINISH_REASONS, ChatStreamAsse
 from langchain_toiotech._convert import convert_messages, create_chat_result
 from langchain_toiotech._deadline import StreamDeadlines
 from langchain_toiotech._media import check_fps
+from langchain_toiotech._message_parts import parts_policy
 from langchain_toiotech._pass_back import PassBackMode, apply_pass_back
 from langchain_toiotech._profiles import model_family
 from langchain_toiotech._reasoning_controls import translate_reasoning
@@ -159,7 +160,7 @@ def _chat_body(
         **defaults.extra_body,
         **kwargs,
     }
-    wire_messages = convert_messages(messages, video_fps=defaults.video_fps)
+    wire_messages = convert_messages(messages, video_fps=defaults.video_fps, policy=parts_policy(model))
     payload["messages"] = apply_pass_back(wire_messages, messages, family=family, model=model, mode=defaults.pass_back)
     stop_sequences = stop if stop is not None else defaults.stop
     if stop_sequences:
