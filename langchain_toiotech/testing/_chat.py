@@ -43,6 +43,7 @@ def chat_reply(
     completion_id: str,
     next_call_id: Callable[[], str],
     model: EmulatedModel | None = None,
+    pages: int | None = None,
 ) -> Reply:
     """Answer a chat completions request.
 
@@ -52,12 +53,13 @@ def chat_reply(
         completion_id: The ``chatcmpl-…`` id to use.
         next_call_id: Returns a fresh tool call id.
         model: The model (strict mode), which decides reasoning and its shape; None in permissive mode.
+        pages: Pages of the PDFs the request attaches, if known.
 
     Returns:
         The reply (JSON, or an event stream when ``stream`` is true).
     """
     style = chat_style(style, body, model)
-    plan = make_plan(_plan_request(body, style), next_call_id)
+    plan = make_plan(_plan_request(body, style, pages), next_call_id)
     stream_options = body.get("stream_options")
     include_usage = isinstance(stream_options, Mapping) and stream_options.get("include_usage") is True
     signature = thought_signature(model, plan.tool_calls[0].call_id) if plan.tool_calls else None
@@ -68,7 +70,7 @@ def chat_reply(
     return json_reply(_completion(plan, meta))
 
 
-def _plan_request(body: Mapping[str, Any], style: str | None) -> PlanRequest:
+def _plan_request(body: Mapping[str, Any], style: str | None, pages: int | None) -> PlanRequest:
     response_format = body.get("response_format")
     fmt: Mapping[str, Any] = response_format if isinstance(response_format, Mapping) else {}
     json_schema = fmt.get("json_schema")
@@ -83,6 +85,7 @@ def _plan_request(body: Mapping[str, Any], style: str | None) -> PlanRequest:
         output_schema=schema if fmt.get("type") == "json_schema" and isinstance(schema, Mapping) else None,
         json_object=fmt.get("type") == "json_object",
         max_tokens=limit if isinstance(limit, int) and not isinstance(limit, bool) else None,
+        pages=pages,
     )
 
 

@@ -27,6 +27,7 @@ class _StoredFile:
     obj: dict[str, Any]
     sha256: str
     polls_left: int
+    pages: int | None = None
 
 
 def not_implemented() -> Reply:
@@ -129,6 +130,19 @@ class FileStore:
             stored = self._files.get(file_id)
             return stored is not None and stored.obj.get("status") in {"active", "processed"}
 
+    def pages(self, file_id: str) -> int | None:
+        """The page count of an uploaded PDF.
+
+        Args:
+            file_id: The file id.
+
+        Returns:
+            The count, or None for an unknown file or one that is not a PDF.
+        """
+        with self._lock:
+            stored = self._files.get(file_id)
+            return stored.pages if stored is not None else None
+
     def _upload(self, form: FormData | None) -> Reply:
         part = next((item for item in form.files if item.name == "file"), None) if form else None
         if form is None or part is None:
@@ -141,7 +155,7 @@ class FileStore:
             file_id = f"file-emu-{self._counter}"
             build = self._ark_object if self.api == "ark" else self._openai_object
             obj = build(file_id, part, form.fields)
-            self._files[file_id] = _StoredFile(obj, part.sha256, self._polls)
+            self._files[file_id] = _StoredFile(obj, part.sha256, self._polls, part.pages)
             return json_reply(dict(obj))
 
     @staticmethod

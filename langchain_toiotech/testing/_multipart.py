@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from langchain_toiotech.testing._pdf import PageCounter
+
 _MAX_FIELD_BYTES: Final = 1 << 20
 _MAX_HEADER_BYTES: Final = 16 << 10
 _PARAM: Final = re.compile(r';\s*([\w*-]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^;]*)')
@@ -31,6 +33,7 @@ class FilePart:
         content_type: The part's ``Content-Type`` (``application/octet-stream`` when absent).
         size: Number of bytes received.
         sha256: Hex SHA-256 of the bytes received.
+        pages: The page count when the file is a PDF, else None.
     """
 
     name: str
@@ -38,6 +41,7 @@ class FilePart:
     content_type: str
     size: int = 0
     sha256: str = ""
+    pages: int | None = None
 
 
 @dataclass
@@ -99,6 +103,7 @@ class _PartSink:
         self.filename = params.get("filename")
         self.content_type = headers.get("content-type", "application/octet-stream")
         self._digest = hashlib.sha256()
+        self._pages = PageCounter()
         self._size = 0
         self._text = bytearray()
 
@@ -106,6 +111,7 @@ class _PartSink:
         self._size += len(data)
         if self.filename is not None:
             self._digest.update(data)
+            self._pages.feed(data)
         elif len(self._text) < _MAX_FIELD_BYTES:
             self._text += data[: _MAX_FIELD_BYTES - len(self._text)]
 
@@ -113,7 +119,8 @@ class _PartSink:
         if self.filename is None:
             form.fields[self.name] = self._text.decode("utf-8", "replace")
             return
-        part = FilePart(self.name, self.filename, self.content_type, self._size, self._digest.hexdigest())
+        digest = self._digest.hexdigest()
+        part = FilePart(self.name, self.filename, self.content_type, self._size, digest, self._pages.pages)
         form.files.append(part)
 
 

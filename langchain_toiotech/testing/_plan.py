@@ -15,13 +15,14 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from langchain_toiotech.testing._prompt import Prompt, split_words
-from langchain_toiotech.testing._schema_values import example_value
+from langchain_toiotech.testing._schema_values import Hints, example_value
 from langchain_toiotech.testing._tools import ToolSpec, select_tools
 
 _CHUNKS_TRIGGER: Final = re.compile(r"\bstream\s+(\d+)\s+chunks?\b", re.IGNORECASE)
 _MAX_CHUNKS: Final = 1_000_000
 _PIECE: Final = 8  # characters per JSON / tool-argument stream fragment
 _CACHE_BLOCK: Final = 64  # prompt tokens are "cached" in blocks of this size
+_KEY: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,7 @@ class PlanRequest:
         output_schema: JSON schema of a structured-output request, or None.
         json_object: Whether plain JSON mode was requested.
         max_tokens: The request's token limit, if any.
+        pages: Pages of the PDF(s) the request attaches, if known (page-mode answers get one entry each).
     """
 
     prompt: Prompt
@@ -112,6 +114,7 @@ class PlanRequest:
     output_schema: Mapping[str, Any] | None = None
     json_object: bool = False
     max_tokens: int | None = None
+    pages: int | None = None
 
 
 def fragments(text: str) -> list[str]:
@@ -141,19 +144,28 @@ def make_plan(request: PlanRequest, next_call_id: Callable[[], str]) -> Plan:
     prompt_tokens = prompt.words + 3
     cached = (prompt_tokens - 1) // _CACHE_BLOCK * _CACHE_BLOCK
     chosen = select_tools(request.tools, request.tool_choice, prompt, parallel=request.parallel)
+    hints = Hints.from_text(prompt.text, request.pages)
     if chosen:
-        calls = tuple(ToolCall(next_call_id(), tool.name, _arguments(tool)) for tool in chosen)
+        calls = tuple(ToolCall(next_call_id(), tool.name, _arguments(tool, hints)) for tool in chosen)
         return Plan(reasoning, None, calls, "tool_calls", prompt_tokens, cached)
     if request.output_schema is not None or request.json_object:
-        value = example_value(request.output_schema) if request.output_schema is not None else None
-        text = json.dumps(value if value is not None else {"answer": prompt.reply_text()}, ensure_ascii=False)
+        value = example_value(request.output_schema, hints) if request.output_schema is not None else None
+        text = json.dumps(value if value is not None else _json_mode_object(prompt), ensure_ascii=False)
         return Plan(reasoning, tuple(fragments(text)), (), "stop", prompt_tokens, cached)
     content, finish = _content_pieces(prompt, request.max_tokens)
     return Plan(reasoning, content, (), finish, prompt_tokens, cached)
 
 
-def _arguments(tool: ToolSpec) -> str:
-    return json.dumps(example_value(tool.parameters), ensure_ascii=False, separators=(",", ":"))
+def _arguments(tool: ToolSpec, hints: Hints) -> str:
+    return json.dumps(example_value(tool.parameters, hints), ensure_ascii=False, separators=(",", ":"))
+
+
+def _json_mode_object(prompt: Prompt) -> dict[str, str]:
+    """JSON mode has no schema: answer with the keys the prompt asks for ("with 'setup' and 'punchline' keys")."""
+    keys = [key for key in Hints.from_text(prompt.text).strings if _KEY.fullmatch(key)]
+    if not keys:
+        return {"answer": prompt.reply_text()}
+    return {key: f"{key} for: {prompt.text}" for key in dict.fromkeys(keys)}
 
 
 def _content_pieces(prompt: Prompt, max_tokens: int | None) -> tuple[tuple[str, ...], str]:

@@ -37,6 +37,7 @@ def responses_reply(
     number: int,
     next_call_id: Callable[[], str],
     model: EmulatedModel | None = None,
+    pages: int | None = None,
 ) -> Reply:
     """Answer a Responses API request.
 
@@ -46,11 +47,12 @@ def responses_reply(
         number: The response counter, used for ``resp_emu_<n>`` and item ids.
         next_call_id: Returns a fresh tool call id.
         model: The model (strict mode), which decides whether there is reasoning; None in permissive mode.
+        pages: Pages of the PDFs the request attaches, if known.
 
     Returns:
         The reply (JSON, or an event stream when ``stream`` is true).
     """
-    plan = make_plan(_plan_request(body, responses_reasoning(style, body, model)), next_call_id)
+    plan = make_plan(_plan_request(body, responses_reasoning(style, body, model), pages), next_call_id)
     reasoning = body.get("reasoning")
     summary = isinstance(reasoning, Mapping) and reasoning.get("summary") is not None
     shape = _Shape(f"resp_emu_{number}", number, body, summary)
@@ -59,7 +61,7 @@ def responses_reply(
     return json_reply(_response(shape, "completed", _output_items(plan, shape), _usage(plan)))
 
 
-def _plan_request(body: Mapping[str, Any], reasoning: bool) -> PlanRequest:  # noqa: FBT001
+def _plan_request(body: Mapping[str, Any], reasoning: bool, pages: int | None) -> PlanRequest:  # noqa: FBT001
     text = body.get("text")
     fmt = text.get("format") if isinstance(text, Mapping) else None
     fmt = fmt if isinstance(fmt, Mapping) else {}
@@ -74,6 +76,7 @@ def _plan_request(body: Mapping[str, Any], reasoning: bool) -> PlanRequest:  # n
         output_schema=schema if fmt.get("type") == "json_schema" and isinstance(schema, Mapping) else None,
         json_object=fmt.get("type") == "json_object",
         max_tokens=limit if isinstance(limit, int) and not isinstance(limit, bool) else None,
+        pages=pages,
     )
 
 

@@ -13,10 +13,11 @@ from langchain_toiotech.testing._contracts import check_contracts
 from langchain_toiotech.testing._embeddings import embeddings_reply, models_reply
 from langchain_toiotech.testing._files import FileStore
 from langchain_toiotech.testing._models import EmulatedModel, ModelRegistry
+from langchain_toiotech.testing._pdf import data_url_pages
 from langchain_toiotech.testing._prompt import responses_prompt
 from langchain_toiotech.testing._records import Incoming
 from langchain_toiotech.testing._responses import responses_reply
-from langchain_toiotech.testing._strict import check_media, resolve_model
+from langchain_toiotech.testing._strict import check_media, media_parts, resolve_model
 from langchain_toiotech.testing._wire import Reply, error_reply, json_reply, with_request_id
 
 REASONING_STYLES: Final = (VENDOR_STYLE, "reasoning_content", "reasoning", "reasoning_details", "think_tags", None)
@@ -137,13 +138,35 @@ class Router:
         if refused is not None:
             return refused
         style = self.config.reasoning_style
+        pages = self._attached_pages(body.get("messages") if key == "/chat/completions" else body.get("input"))
         if key == "/chat/completions":
             completion_id = f"chatcmpl-emu-{self.next_number('chat')}"
             return chat_reply(
-                body, style=style, completion_id=completion_id, next_call_id=self.next_call_id, model=model
+                body,
+                style=style,
+                completion_id=completion_id,
+                next_call_id=self.next_call_id,
+                model=model,
+                pages=pages,
             )
         number = self.next_number("response")
-        return responses_reply(body, style=style, number=number, next_call_id=self.next_call_id, model=model)
+        return responses_reply(
+            body, style=style, number=number, next_call_id=self.next_call_id, model=model, pages=pages
+        )
+
+    def _attached_pages(self, items: Any) -> int | None:
+        """Pages of the PDFs a request attaches (inline ``file_data`` or an uploaded ``file_id``), if any."""
+        counts = []
+        for part in media_parts(items):
+            if part.kind != "file":
+                continue
+            data, file_id = part.source.get("file_data"), part.source.get("file_id")
+            pages = data_url_pages(data) if isinstance(data, str) else None
+            if pages is None and isinstance(file_id, str):
+                pages = self.files.pages(file_id)
+            if pages is not None:
+                counts.append(pages)
+        return sum(counts) if counts else None
 
     def _invalid_input(self, key: str, body: Mapping[str, Any], request_id: str) -> Reply | None:
         if key == "/chat/completions":

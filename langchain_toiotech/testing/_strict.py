@@ -16,7 +16,7 @@ Each refusal is the error the live gateway (or the vendor behind it, relayed by 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final
 
 from langchain_toiotech.testing._media_errors import media_refusal
@@ -39,6 +39,7 @@ class MediaPart:
         type: The part's ``type`` (``"image_url"``, ``"input_video"``...).
         kind: The media kind (``"image"``, ``"video"``, ``"audio"``, ``"file"``).
         fps: Its video ``fps``, when one is given.
+        source: The object holding the part's ``url`` / ``file_data`` / ``file_id`` (the nested one in chat shape).
     """
 
     message: int
@@ -46,6 +47,7 @@ class MediaPart:
     type: str
     kind: str
     fps: Any = None
+    source: Mapping[str, Any] = field(default_factory=dict)
 
 
 def media_parts(items: Any) -> Iterator[MediaPart]:
@@ -68,8 +70,8 @@ def media_parts(items: Any) -> Iterator[MediaPart]:
             if not isinstance(type_, str) or type_ not in PART_KINDS:
                 continue
             nested = part.get(type_)
-            fps = nested.get("fps") if isinstance(nested, Mapping) else part.get("fps")
-            yield MediaPart(index, position, type_, PART_KINDS[type_], fps)
+            source = nested if isinstance(nested, Mapping) else part
+            yield MediaPart(index, position, type_, PART_KINDS[type_], source.get("fps"), source)
 
 
 def resolve_model(

@@ -202,7 +202,7 @@ def test_tool_call_arguments_validate_against_the_schema(client: httpx.Client) -
     assert query.days == 3
     assert query.threshold == 1.5
     assert query.alerts is True
-    assert query.tags == ["example"]
+    assert query.tags == ["example"] * 3  # arrays hold several items
     assert query.place.country_code == "example"
     assert query.note == "example"
 
@@ -287,3 +287,66 @@ def test_missing_messages_is_a_400(client: httpx.Client) -> None:
     response = client.post("/chat/completions", json={"model": "gpt-4o-mini"})
     assert response.status_code == 400
     assert response.json()["error"]["type"] == "invalid_request_error"
+
+
+def _tool(name: str, description: str, parameters: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "function", "function": {"name": name, "description": description, "parameters": parameters}}
+
+
+CUSTOMER = _tool(
+    "create_customer",
+    "Create a customer record.",
+    {
+        "type": "object",
+        "properties": {"customer_name": {"type": "string"}, "tier": {"enum": ["gold", "silver"]}},
+        "required": ["customer_name", "tier"],
+    },
+)
+FORECAST = _tool(
+    "forecast",
+    "Weather forecast for a city.",
+    {"type": "object", "properties": {"city": {"type": "string"}, "days": {"type": "integer"}}, "required": ["city"]},
+)
+
+
+def test_a_tool_is_chosen_by_what_its_description_says(client: httpx.Client) -> None:
+    calls = _chat(client, "What is the weather like in Paris for 5 days?", tools=[CUSTOMER, FORECAST])["choices"]
+    (call,) = calls[0]["message"]["tool_calls"]
+    assert call["function"]["name"] == "forecast"
+    assert json.loads(call["function"]["arguments"]) == {"city": "Paris", "days": 5}  # from the conversation
+    plain = _chat(client, "Tell me a story.", tools=[CUSTOMER, FORECAST])["choices"][0]
+    assert plain["finish_reason"] == "stop"  # nothing asks for a tool: a text answer
+
+
+def test_unicode_arguments_pass_through(client: httpx.Client) -> None:
+    body = _chat(client, "Create a customer named '你好啊集团' (Hello Group)", tools=[CUSTOMER, FORECAST])
+    (call,) = body["choices"][0]["message"]["tool_calls"]
+    assert json.loads(call["function"]["arguments"]) == {"customer_name": "你好啊集团", "tier": "gold"}
+    assert "你好啊集团" in call["function"]["arguments"]  # not \\u escapes
+
+
+@pytest.mark.parametrize(
+    ("tool_choice", "parallel", "names"),
+    [
+        ("required", None, ["create_customer"]),
+        ("any", None, ["create_customer"]),
+        ({"type": "function", "function": {"name": "forecast"}}, None, ["forecast"]),
+        ("none", None, []),
+        ("auto", None, ["create_customer", "forecast"]),
+        ("auto", False, ["create_customer"]),
+    ],
+)
+def test_tool_choice_and_parallel_calls_are_honoured(
+    client: httpx.Client, tool_choice: Any, parallel: bool | None, names: list[str]
+) -> None:
+    text = "Hello!" if tool_choice != "auto" else "Use create_customer and forecast"
+    extra = {} if parallel is None else {"parallel_tool_calls": parallel}
+    body = _chat(client, text, tools=[CUSTOMER, FORECAST], tool_choice=tool_choice, **extra)
+    calls = body["choices"][0]["message"].get("tool_calls") or []
+    assert [call["function"]["name"] for call in calls] == names
+
+
+def test_json_mode_answers_with_the_keys_the_prompt_asks_for(client: httpx.Client) -> None:
+    text = "Tell me a joke. Return JSON with 'setup' and 'punchline' keys."
+    content = _chat(client, text, model="gpt-4o-mini", response_format={"type": "json_object"})
+    assert set(json.loads(content["choices"][0]["message"]["content"])) == {"setup", "punchline"}

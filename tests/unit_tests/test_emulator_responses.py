@@ -107,7 +107,7 @@ def test_stream_reasoning_summary_and_function_call(client: httpx.Client) -> Non
     assert added["name"] == "weather"
     assert added["call_id"].startswith("call_emu_")
     fragments = "".join(d["delta"] for n, d in events if n == "response.function_call_arguments.delta")
-    assert json.loads(fragments) == {"location": "example"}
+    assert json.loads(fragments) == {"location": "Florence"}  # the place the user named
     summary = "".join(d["delta"] for n, d in events if n == "response.reasoning_summary_text.delta")
     assert summary == "Thinking about: What's the weather in Florence?"
     output = events[-1][1]["response"]["output"]

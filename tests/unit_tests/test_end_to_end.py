@@ -88,10 +88,10 @@ async def test_tool_round_trip_async(emulator: GatewayEmulator) -> None:
     question = HumanMessage("Please call get_weather for Rome")
     first = await model.ainvoke([question])
     assert [call["name"] for call in first.tool_calls] == ["get_weather"]
-    assert first.tool_calls[0]["args"] == {"city": "example"}
+    assert first.tool_calls[0]["args"] == {"city": "Rome"}  # the place the user named
     result = ToolMessage(get_weather.invoke(first.tool_calls[0]["args"]), tool_call_id=first.tool_calls[0]["id"])
     final = await model.ainvoke([question, first, result])
-    assert final.content == "Hello from the toiotech emulator. The tool said: Sunny in example"
+    assert final.content == "Hello from the toiotech emulator. The tool said: Sunny in Rome"
     assistant = emulator.requests[-1].body["messages"][1]
     assert assistant["reasoning_content"]  # Kimi wants its reasoning back on tool turns
     assert assistant["tool_calls"][0]["id"] == first.tool_calls[0]["id"]
@@ -188,7 +188,7 @@ def test_responses_route_tools_and_structured_output(emulator: GatewayEmulator) 
     kinds = [item.get("type") for item in emulator.requests[-1].body["input"]]
     assert "function_call" in kinds
     assert "function_call_output" in kinds
-    assert "Sunny in example" in final.text
+    assert "Sunny in Oslo" in final.text
     forecast = model.with_structured_output(Forecast, method="json_schema").invoke("forecast please")
     assert forecast == Forecast(city="example", celsius=1.5, rain=True)
     assert emulator.requests[-1].body["text"]["format"]["type"] == "json_schema"
