@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import ipaddress
 import sys
 import warnings
 from collections.abc import Mapping
@@ -30,20 +29,11 @@ from langchain_toiotech._field_checks import (
     check_url_secrets,
     clean_api_key,
 )
+from langchain_toiotech._hosts import is_loopback
 from langchain_toiotech._limits import DEFAULT_REPLY_LIMITS, ReplyLimits
 
 API_KEY_ENV: Final = "TOIOTECH_API_KEY"
 BASE_URL_ENV: Final = "TOIOTECH_BASE_URL"
-
-
-def is_loopback(host: str) -> bool:
-    """Tell whether a host name or address is this machine (where plain http is harmless)."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 _LIBRARY_PACKAGES: Final = frozenset({"langchain_toiotech", "langchain_core", "pydantic"})

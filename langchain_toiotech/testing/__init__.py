@@ -37,5 +37,6 @@ from langchain_toiotech.testing._emulator import GatewayEmulator
 from langchain_toiotech.testing._faults import Fault
 from langchain_toiotech.testing._models import EmulatedModel
 from langchain_toiotech.testing._records import RecordedRequest
+from langchain_toiotech.testing._server_limits import ServerLimits
 
-__all__ = ["EmulatedModel", "Fault", "GatewayEmulator", "RecordedRequest"]
+__all__ = ["EmulatedModel", "Fault", "GatewayEmulator", "RecordedRequest", "ServerLimits"]

@@ -11,6 +11,7 @@ from types import FrameType
 
 from langchain_toiotech.testing._emulator import GatewayEmulator
 from langchain_toiotech.testing._files import FILES_APIS
+from langchain_toiotech.testing._server_limits import DEFAULT_SERVER_LIMITS, ServerLimits
 
 _STYLES = ("vendor", "reasoning_content", "reasoning", "reasoning_details", "think_tags", "none")
 
@@ -33,11 +34,44 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--model", action="append", default=[], metavar="NAME", help="serve this model name too (repeatable)"
     )
+    _add_limit_arguments(parser)
     return parser
+
+
+def _add_limit_arguments(parser: argparse.ArgumentParser) -> None:
+    defaults = DEFAULT_SERVER_LIMITS
+    limits = parser.add_argument_group("limits", "what the server keeps and how long it waits")
+    limits.add_argument("--max-body-bytes", type=int, default=defaults.max_body_bytes, help="largest JSON body")
+    limits.add_argument("--max-upload-bytes", type=int, default=defaults.max_upload_bytes, help="largest upload")
+    limits.add_argument(
+        "--idle-timeout",
+        type=float,
+        default=defaults.idle_timeout,
+        help="seconds allowed for a request's head (idle keep-alive wait included) and for any socket read/write",
+    )
+    limits.add_argument(
+        "--max-connections", type=int, default=defaults.max_connections, help="connections served at once"
+    )
+    # Nothing can read the request log of a server run from the command line, so by default it keeps none.
+    limits.add_argument("--max-logged-requests", type=int, default=0, help="requests kept in memory (default 0)")
+    limits.add_argument("--max-json-depth", type=int, default=defaults.max_json_depth, help="deepest JSON nesting")
+
+
+def _limits(args: argparse.Namespace) -> ServerLimits:
+    return ServerLimits(
+        max_body_bytes=args.max_body_bytes,
+        max_upload_bytes=args.max_upload_bytes,
+        idle_timeout=args.idle_timeout,
+        max_connections=args.max_connections,
+        max_logged_requests=args.max_logged_requests,
+        max_json_depth=args.max_json_depth,
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Serve until SIGINT or SIGTERM, printing the base URL on the first line.
+
+    Bound beyond loopback (``--host 0.0.0.0``), it warns on stderr first: the emulator is a test double.
 
     Args:
         argv: Command line arguments (default: ``sys.argv[1:]``).
@@ -45,7 +79,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns:
         The exit status.
     """
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        limits = _limits(args)
+    except ValueError as problem:
+        parser.error(str(problem))
     done = threading.Event()
 
     def _on_signal(signum: int, frame: FrameType | None) -> None:  # noqa: ARG001 - signal handler signature
@@ -64,6 +103,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         chunk_delay=args.chunk_delay,
         strict=not args.permissive,
         models=args.model,
+        limits=limits,
     )
     with emulator:
         sys.stdout.write(emulator.base_url + "\n")

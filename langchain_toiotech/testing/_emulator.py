@@ -16,6 +16,7 @@ from langchain_toiotech.testing._records import RecordedRequest
 from langchain_toiotech.testing._replay import load_fixture
 from langchain_toiotech.testing._routes import REASONING_STYLES, EmulatorConfig
 from langchain_toiotech.testing._server import EmulatorServer
+from langchain_toiotech.testing._server_limits import DEFAULT_SERVER_LIMITS, ServerLimits
 from langchain_toiotech.testing._wire import JSON_TYPE, SSE_TYPE, Reply, dumps, split_sse_blocks, sse_item
 
 if TYPE_CHECKING:  # typing.Self is 3.11+; the stub-only import keeps the runtime on the standard library
@@ -50,6 +51,7 @@ class GatewayEmulator:
         chunk_delay: float = 0.0,
         strict: bool = True,
         models: Iterable[str | EmulatedModel] = (),
+        limits: ServerLimits = DEFAULT_SERVER_LIMITS,
     ) -> None:
         """Configure the emulator (nothing is bound until :meth:`start`).
 
@@ -70,6 +72,8 @@ class GatewayEmulator:
             strict: Answer like the live gateway (see the class docstring); False for the permissive emulator.
             models: Extra model names to serve besides the catalogue: names the profile table understands
                 (``"doubao-seed-1-6-251015"``) or :class:`EmulatedModel` descriptions.
+            limits: What the HTTP server keeps and how long it waits (:class:`ServerLimits`: body size, request
+                log length, idle timeout, connections, JSON depth).
 
         Raises:
             ValueError: If ``reasoning_style`` or ``files_api`` is unknown.
@@ -84,7 +88,8 @@ class GatewayEmulator:
         config = EmulatorConfig(
             api_key, reasoning_style, files_api, file_processing_polls, ping_every, chunk_delay, strict
         )
-        self._gateway = Gateway(config, ModelRegistry(models))
+        self._gateway = Gateway(config, ModelRegistry(models), max_records=limits.max_logged_requests)
+        self._limits = limits
         self._server: EmulatorServer | None = None
         self._thread: threading.Thread | None = None
         self._lifecycle = threading.Lock()
@@ -100,7 +105,7 @@ class GatewayEmulator:
         with self._lifecycle:
             if self._server is not None:
                 return self
-            server = EmulatorServer(self._address, self._gateway)
+            server = EmulatorServer(self._address, self._gateway, self._limits)
             thread = threading.Thread(
                 target=server.serve_forever,
                 kwargs={"poll_interval": 0.02},

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import deque
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -63,19 +64,22 @@ class _Queue(Generic[_T]):
 class Gateway:
     """Thread-safe emulator state shared by all connection threads."""
 
-    def __init__(self, config: EmulatorConfig, models: ModelRegistry | None = None) -> None:
+    def __init__(
+        self, config: EmulatorConfig, models: ModelRegistry | None = None, max_records: int | None = None
+    ) -> None:
         """Create the state.
 
         Args:
             config: The emulator configuration.
             models: The served models (default: the gateway's catalogue).
+            max_records: Most requests kept in the log, oldest dropped first (None: all).
         """
         self.config = config
         self.files = FileStore(config.files_api, config.file_processing_polls)
         self.models = models if models is not None else ModelRegistry()
         self.router = Router(config, self.files, self.models)
         self._lock = threading.Lock()
-        self._records: list[RecordedRequest] = []
+        self._records: deque[RecordedRequest] = deque(maxlen=max_records)
         self._faults: dict[str, _Queue[Fault]] = {}
         self._scripts: dict[str, _Queue[Reply]] = {}
         self._request_counter = 0
@@ -172,11 +176,23 @@ class Gateway:
                 return item
         return None
 
-    def _check_auth(self, incoming: Incoming, request_id: str) -> Reply | None:
-        scheme, _, token = incoming.headers.get("authorization", "").partition(" ")
+    def authorised(self, headers: Mapping[str, str]) -> bool:
+        """Tell whether a request's headers carry an accepted Bearer token (the server asks before the body).
+
+        Args:
+            headers: Headers with lower-cased names.
+
+        Returns:
+            Whether the request may proceed.
+        """
+        scheme, _, token = headers.get("authorization", "").partition(" ")
         token = token.strip()
-        if scheme.lower() == "bearer" and token and self.config.api_key in {None, token}:
+        return scheme.lower() == "bearer" and bool(token) and self.config.api_key in {None, token}
+
+    def _check_auth(self, incoming: Incoming, request_id: str) -> Reply | None:
+        if self.authorised(incoming.headers):
             return None
+        token = incoming.headers.get("authorization", "").partition(" ")[2].strip()
         message = "无效的令牌" if token else "未提供令牌"
         body = error_object(with_request_id(message, request_id), "new_api_error", "invalid_api_key")
         return json_reply(body, 401)

@@ -1,129 +1,43 @@
-"""HTTP plumbing: a threading HTTP/1.1 server with keep-alive, streamed request bodies and no access log.
+"""HTTP plumbing: a threading HTTP/1.1 server with keep-alive, bounded waits and threads, and no access log.
 
-Request bodies are read from the socket in 64 KiB blocks (``Content-Length`` or chunked); a multipart body is
-parsed block by block as it arrives, so uploads of any size use constant memory.
+Authorisation is decided from the headers, before a byte of the body is read (``_request_reader`` reads it,
+bounded in size and depth). Every connection has a deadline for each request head and a timeout on each socket
+operation; at most ``max_connections`` are served at once (``ServerLimits``).
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import socket
 import sys
 import threading
-from collections.abc import Iterator, Mapping
+import warnings
+from collections.abc import Mapping
 from dataclasses import replace
-from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from socketserver import TCPServer
-from typing import Any, Final, Protocol
-from urllib.parse import parse_qsl, urlsplit
+from typing import Any, Final
 
-from langchain_toiotech.testing._gateway import Gateway
-from langchain_toiotech.testing._multipart import MultipartError, MultipartParser, boundary_of
-from langchain_toiotech.testing._records import Incoming
-from langchain_toiotech.testing._wire import error_reply
+from langchain_toiotech._hosts import is_loopback
+from langchain_toiotech.testing._gateway import Gateway, Outcome
+from langchain_toiotech.testing._request_reader import BLOCK, BodyError, declared_length, read_incoming, request_head
+from langchain_toiotech.testing._server_limits import (
+    DEFAULT_SERVER_LIMITS,
+    DeadlineWatch,
+    ServerLimits,
+)
+from langchain_toiotech.testing._wire import Reply, error_reply
 from langchain_toiotech.testing._writer import ReplyWriter
 
-_BLOCK: Final = 64 << 10
+_BUSY_BODY: Final = b'{"error": {"message": "the emulator is serving its most connections", "type": "emulator_busy"}}'
+_BUSY_REPLY: Final = (
+    b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nConnection: close\r\n"
+    b"Content-Length: %d\r\n\r\n%b" % (len(_BUSY_BODY), _BUSY_BODY)
+)
 
 
-class Readable(Protocol):
-    """The part of a buffered socket reader the body parser uses."""
-
-    def read(self, size: int, /) -> bytes:
-        """Read up to ``size`` bytes."""
-        ...
-
-    def readline(self, size: int, /) -> bytes:
-        """Read one line of at most ``size`` bytes."""
-        ...
-
-
-class BodyError(ValueError):
-    """Raised when the request body framing is broken."""
-
-
-def _body_blocks(headers: Mapping[str, str], rfile: Readable) -> Iterator[bytes]:
-    if "chunked" in headers.get("transfer-encoding", "").lower():
-        yield from _chunked_blocks(rfile)
-        return
-    try:
-        remaining = int(headers.get("content-length", "0") or "0")
-    except ValueError as exc:
-        msg = "invalid Content-Length"
-        raise BodyError(msg) from exc
-    while remaining > 0:
-        block = rfile.read(min(remaining, _BLOCK))
-        if not block:
-            msg = "request body ended early"
-            raise BodyError(msg)
-        remaining -= len(block)
-        yield block
-
-
-def _chunked_blocks(rfile: Readable) -> Iterator[bytes]:
-    while True:
-        size_line = rfile.readline(1 << 10)
-        try:
-            size = int(size_line.split(b";", 1)[0].strip(), 16)
-        except ValueError as exc:
-            msg = "invalid chunk size"
-            raise BodyError(msg) from exc
-        if size == 0:
-            while rfile.readline(1 << 10) not in {b"\r\n", b"\n", b""}:
-                pass  # skip trailers
-            return
-        while size > 0:
-            block = rfile.read(min(size, _BLOCK))
-            if not block:
-                msg = "chunked body ended early"
-                raise BodyError(msg)
-            size -= len(block)
-            yield block
-        rfile.readline(1 << 10)  # the CRLF after the chunk data
-
-
-def read_incoming(method: str, target: str, header_message: Message, rfile: Readable) -> Incoming:
-    """Read and parse one request's body.
-
-    Args:
-        method: The HTTP method.
-        target: The request target (path and query).
-        header_message: The parsed headers.
-        rfile: The connection's read stream, positioned at the body.
-
-    Returns:
-        The parsed request.
-
-    Raises:
-        BodyError: If the body framing is broken (the connection cannot be reused).
-    """
-    split = urlsplit(target)
-    query = dict(parse_qsl(split.query, keep_blank_values=True))
-    headers = {name.lower(): value for name, value in header_message.items()}
-    base = Incoming(method=method, path=split.path, query=query, headers=headers)
-    blocks = _body_blocks(headers, rfile)
-    content_type = headers.get("content-type", "")
-    boundary = boundary_of(content_type)
-    if boundary is not None:
-        parser = MultipartParser(boundary)
-        try:
-            for block in blocks:
-                parser.feed(block)
-            return replace(base, form=parser.close())
-        except MultipartError as exc:
-            for _ in blocks:  # drain the rest so the connection stays usable
-                pass
-            return replace(base, body_error=f"invalid multipart body: {exc}")
-    raw = b"".join(blocks)
-    looks_json = "json" in content_type.lower() or (not content_type and raw.lstrip()[:1] in {b"{", b"["})
-    if not raw or not looks_json:
-        return replace(base, raw=raw)
-    try:
-        return replace(base, raw=raw, json=json.loads(raw))
-    except ValueError as exc:
-        return replace(base, raw=raw, body_error=f"invalid JSON body: {exc}")
+def _closing(reply: Reply) -> Reply:
+    return replace(reply, headers={**reply.headers, "Connection": "close"})
 
 
 class EmulatorServer(ThreadingHTTPServer):
@@ -134,20 +48,35 @@ class EmulatorServer(ThreadingHTTPServer):
     request_queue_size = 256
     allow_reuse_address = True
 
-    def __init__(self, address: tuple[str, int], gateway: Gateway) -> None:
-        """Bind (without serving yet).
+    def __init__(
+        self, address: tuple[str, int], gateway: Gateway, limits: ServerLimits = DEFAULT_SERVER_LIMITS
+    ) -> None:
+        """Bind (without serving yet); warn when the address is reachable from other machines.
 
         Args:
             address: ``(host, port)``; port 0 picks a free port.
             gateway: The shared emulator state.
+            limits: What the server keeps and how long it waits.
         """
         self.gateway = gateway
+        self.limits = limits
         self.stopping = threading.Event()
+        self.watch = DeadlineWatch(self.stopping)
+        self._slots = threading.BoundedSemaphore(limits.max_connections)
         self._connections: set[socket.socket] = set()
         self._connections_lock = threading.Lock()
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
         super().__init__(address, _Handler)
+        if not is_loopback(address[0]):
+            warnings.warn(
+                f"The gateway emulator listens on {address[0]}:{self.server_port}, reachable from other machines. "
+                "It is a test double: it keeps requests in memory, answers anyone "
+                f"{'with the API key' if gateway.config.api_key else 'with any Bearer token'}, and has no TLS. "
+                "Bind 127.0.0.1 unless you mean it.",
+                UserWarning,
+                stacklevel=2,
+            )
 
     def server_bind(self) -> None:
         """Bind without ``HTTPServer``'s reverse DNS lookup of the host (slow on some machines)."""
@@ -155,6 +84,37 @@ class EmulatorServer(ThreadingHTTPServer):
         host, port = self.server_address[:2]
         self.server_name = str(host)
         self.server_port = int(port)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        """Serve a connection on its own thread, or answer 503 when ``max_connections`` are being served.
+
+        Args:
+            request: The client socket.
+            client_address: The client address.
+        """
+        if not self._slots.acquire(blocking=False):
+            with contextlib.suppress(OSError):
+                request.settimeout(1.0)
+                request.sendall(_BUSY_REPLY)
+            self.shutdown_request(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._slots.release()
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        """Serve one connection, then free its slot.
+
+        Args:
+            request: The client socket.
+            client_address: The client address.
+        """
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
 
     def track(self, connection: socket.socket) -> None:
         """Remember an open connection.
@@ -201,9 +161,17 @@ class _Handler(BaseHTTPRequestHandler):
 
     def setup(self) -> None:
         super().setup()
+        self.connection.settimeout(self.server.limits.idle_timeout)  # bounds every socket read and write
         self.server.track(self.connection)
 
+    def handle_one_request(self) -> None:
+        # The request line and headers must all arrive within idle_timeout (the wait between keep-alive
+        # requests included), however slowly they drip; _serve disarms once they have.
+        self.server.watch.arm(self.connection, self.server.limits.idle_timeout)
+        super().handle_one_request()
+
     def finish(self) -> None:
+        self.server.watch.disarm(self.connection)
         try:
             super().finish()
         except OSError:
@@ -235,13 +203,38 @@ class _Handler(BaseHTTPRequestHandler):
         self._serve()
 
     def _serve(self) -> None:
+        self.server.watch.disarm(self.connection)
+        gateway = self.server.gateway
+        head = request_head(self.command, self.path, self.headers)
+        if not gateway.authorised(head.headers):
+            # Answered (and logged) before a byte of the body is read: an unauthenticated client must not make
+            # the emulator read, parse or keep what it sends.
+            outcome = gateway.handle(head)
+            if not self._discard_small_body(head.headers) and outcome.reply is not None:
+                self.close_connection = True
+                outcome = replace(outcome, reply=_closing(outcome.reply))
+            self._answer(outcome)
+            return
         try:
-            incoming = read_incoming(self.command, self.path, self.headers, self.rfile)
+            incoming = read_incoming(self.command, self.path, self.headers, self.rfile, self.server.limits)
         except BodyError as exc:
             self.close_connection = True
-            self._writer().write(error_reply(400, str(exc)), None, "")
+            self._writer().write(_closing(error_reply(exc.status, str(exc))), None, "")
             return
-        outcome = self.server.gateway.handle(incoming)
+        self._answer(gateway.handle(incoming))
+
+    def _discard_small_body(self, headers: Mapping[str, str]) -> bool:
+        """Read and drop a body of at most 64 KiB so the connection can be reused; False when it cannot be."""
+        try:
+            length = declared_length(headers)
+            if length is None or length > BLOCK:
+                return False
+            self.rfile.read(length)
+        except (BodyError, OSError):
+            return False
+        return True
+
+    def _answer(self, outcome: Outcome) -> None:
         if outcome.reply is None:
             self.close_connection = True
             return
