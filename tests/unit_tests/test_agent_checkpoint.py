@@ -27,6 +27,7 @@ CALL = {"id": "call_w1", "type": "function", "function": {"name": "get_weather",
 SIGNATURE = {"google": {"thought_signature": "Q2hlY2twb2ludGVkIHNpZ25hdHVyZQ=="}}
 THOUGHT = "The user wants Florence's weather: call get_weather."
 CRASH_EXIT_CODE = 75
+RECIPE_TOOL = "Get the current weather for a city."
 
 
 def tool_turn(model: str, reasoning: str) -> dict[str, Any]:
@@ -103,7 +104,6 @@ def test_resumed_agent_still_sends_reasoning_and_signatures(
     assert "final answer: Sunny and 21 degrees in Florence." in second
     sent = [request.body for request in gw.requests if request.path.endswith("/chat/completions")]
     assert len(sent) == 2
-    assert [bool(body.get("stream")) for body in sent] == [stream, stream]
     echoed = tool_turn(model, reasoning)
     if model == "deepseek-reasoner":
         echoed["reasoning_content"] = reasoning or ""
@@ -115,7 +115,18 @@ def test_resumed_agent_still_sends_reasoning_and_signatures(
         "content": "It is 21 degrees and sunny in Florence.",
         "name": "get_weather",
     }
-    assert sent[1]["messages"] == [{"role": "user", "content": QUESTION}, echoed, tool_result]
+    weather = {"properties": {"city": {"type": "string"}}, "required": ["city"], "type": "object"}
+    tools = [
+        {"type": "function", "function": {"name": "get_weather", "description": RECIPE_TOOL, "parameters": weather}}
+    ]
+    expected: dict[str, Any] = {
+        "model": model,
+        "tools": tools,
+        "messages": [{"role": "user", "content": QUESTION}, echoed, tool_result],
+    }
+    if stream:
+        expected.update(stream=True, stream_options={"include_usage": True})
+    assert sent[1] == expected
 
 
 def test_checkpointer_serializer_keeps_reasoning_and_signatures(tmp_path: Path) -> None:

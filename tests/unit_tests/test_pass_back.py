@@ -43,6 +43,33 @@ def get_weather(city: str) -> str:
 
 
 TOOLS = [get_date, get_weather]
+TOOLS_JSON = [
+    {
+        "type": "function",
+        "function": {
+            "name": "get_date",
+            "description": "Get today's date.",
+            "parameters": {"properties": {}, "type": "object"},
+        },
+    },
+    {
+        "type": "function",
+        "function": {
+            "name": "get_weather",
+            "description": "Get the weather for a city.",
+            "parameters": {"properties": {"city": {"type": "string"}}, "required": ["city"], "type": "object"},
+        },
+    },
+]
+
+
+def request_body(model: str, messages: list[dict[str, Any]], *, stream: bool) -> dict[str, Any]:
+    """The whole JSON body of one loop request: nothing but the model, the history and the tools."""
+    body: dict[str, Any] = {"model": model, "tools": TOOLS_JSON, "messages": messages}
+    if stream:
+        body.update(stream=True, stream_options={"include_usage": True})
+    return body
+
 
 # What an assistant turn carries back per family, given its reasoning text (maybe empty). `content` is the wire
 # content of a tool turn; pass-back adds fields to it.
@@ -206,10 +233,12 @@ def test_three_turn_tool_loop_sends_each_family_its_contract(
     script(backend, second_thought, stream=stream)
     messages = run_loop(chat(backend, model), stream=stream)
     assert messages[-1].content == "Sunny tomorrow in Paris."
-    assert streamed(backend) == [stream] * 3
-    sent = sent_messages(backend)
-    assert sent[0] == [{"role": "user", "content": QUESTION}]
-    assert (sent[1], sent[2]) == expected_turns(model, second_thought)
+    second, third = expected_turns(model, second_thought)
+    assert bodies(backend) == [
+        request_body(model, [{"role": "user", "content": QUESTION}], stream=stream),
+        request_body(model, second, stream=stream),
+        request_body(model, third, stream=stream),
+    ]
 
 
 # --- DeepSeek: every assistant turn carries the field --------------------------------------------------------------
@@ -321,8 +350,7 @@ async def test_create_agent_tool_loop_sends_the_contract(gw: GatewayEmulator, mo
     for turn in (second, third):  # the agent's ToolNode names its tool messages
         for message, name in zip([m for m in turn if m["role"] == "tool"], ["get_date", "get_weather"], strict=False):
             message["name"] = name
-    sent = sent_messages(backend)
-    assert (sent[1], sent[2]) == (second, third)
+    assert bodies(backend)[1:] == [request_body(model, turn, stream=stream) for turn in (second, third)]
 
 
 @pytest.mark.parametrize("stream", [False, True], ids=["invoke", "stream"])
