@@ -1,7 +1,8 @@
 """RAG: PDFs, images and videos → Documents (ToiotechFileLoader) → embeddings → vector store → a retrieval chain.
 
 Live gateway with TOIOTECH_API_KEY (point it at your own files with TOIOTECH_LOADER_DIR), else the offline
-emulator with three small generated files. Needs the cookbook extra for nothing beyond langchain-core.
+emulator with three small generated files. Needs the cookbook extra: pip install -e ".[cookbook]" (the vector
+store's similarity search uses numpy).
 """
 
 from __future__ import annotations
