@@ -14,6 +14,7 @@ dependency upgrade that moves an attribute shows up as a failing test, not as a 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Any
 
 import httpx
@@ -41,8 +42,10 @@ def _close_asyncio_connection(connection: Any) -> None:
     if transport is None or transport._sock is None:  # noqa: SLF001
         return  # not an asyncio selector transport (uvloop, trio), or already closed
     # What asyncio itself runs last when a transport closes: tell the protocol (anyio's only sets its events),
-    # close the socket, forget the loop. It neither schedules on the loop nor unregisters from its selector.
-    transport._call_connection_lost(None)  # noqa: SLF001
+    # close the socket (in a `finally`), forget the loop. It does not unregister from the loop's selector. Only
+    # a read left waiting when the loop was closed has a future to wake, and waking it on a closed loop raises.
+    with contextlib.suppress(RuntimeError):
+        transport._call_connection_lost(None)  # noqa: SLF001
 
 
 def _asyncio_transport(network_stream: Any) -> Any:
