@@ -20,6 +20,7 @@ from langchain_toiotech._file_objects import (
     prepare_upload,
 )
 from langchain_toiotech._file_pages import DEFAULT_MAX_LIST_PAGES, FilePages
+from langchain_toiotech._redaction import redacting
 from langchain_toiotech._settings import (
     GatewayClient,
     check_base_url,
@@ -183,9 +184,11 @@ class ToiotechFiles(GatewayClient):
         current, schedule = self._start_wait(file, timeout)
         if current is None:
             current = self.retrieve(schedule.file_id)
-        while (delay := schedule.next_delay(current)) is not None:
-            _sleep(delay)
-            current = self.retrieve(schedule.file_id)
+        # The failure next_delay raises keeps the file object the gateway sent, which may echo the key.
+        with redacting(self._settings.api_key):
+            while (delay := schedule.next_delay(current)) is not None:
+                _sleep(delay)
+                current = self.retrieve(schedule.file_id)
         return current
 
     async def await_until_active(
@@ -197,9 +200,10 @@ class ToiotechFiles(GatewayClient):
         current, schedule = self._start_wait(file, timeout)
         if current is None:
             current = await self.aretrieve(schedule.file_id)
-        while (delay := schedule.next_delay(current)) is not None:
-            await _asleep(delay)
-            current = await self.aretrieve(schedule.file_id)
+        with redacting(self._settings.api_key):
+            while (delay := schedule.next_delay(current)) is not None:
+                await _asleep(delay)
+                current = await self.aretrieve(schedule.file_id)
         return current
 
     @staticmethod

@@ -6,6 +6,7 @@ connection and write their DEBUG records; gateways that echo the key back in an 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import warnings
@@ -599,3 +600,29 @@ def test_an_illegal_header_is_not_retried_and_not_quoted(loopback: str, caplog: 
     # httpcore's own DEBUG record of the refused header is outside our reach; the construction check is what
     # keeps such a key from reaching it.
     assert_no_secret([record.getMessage() for record in caplog.records if record.name.startswith("langchain_toiotech")])
+
+
+@pytest.mark.parametrize("use_async", [False, True])
+async def test_a_failed_file_that_quotes_the_key_is_reported_without_it(tmp_path: Any, *, use_async: bool) -> None:
+    from langchain_toiotech import ToiotechFiles  # noqa: PLC0415 - lazy public name
+    from langchain_toiotech.errors import FileProcessingError  # noqa: PLC0415
+    from langchain_toiotech.testing import GatewayEmulator  # noqa: PLC0415 - only these tests need it
+
+    path = tmp_path / "clip.png"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(200)))
+    with GatewayEmulator(api_key=SECRET, file_processing_polls=3) as gw:
+        files = ToiotechFiles(api_key=SECRET, base_url=gw.base_url)
+        uploaded = files.upload(path)
+        gw.fail_file(uploaded.id, f"upstream rejected token {SECRET}")
+        waiting = (
+            files.await_until_active(uploaded.id)
+            if use_async
+            else asyncio.to_thread(files.wait_until_active, uploaded.id)
+        )
+        with pytest.raises(FileProcessingError) as caught:
+            await waiting
+
+    assert "upstream rejected token ***" in str(caught.value)
+    assert "***" in repr(caught.value.body)
+    for piece in everything_in(caught.value):
+        assert_no_secret(piece)
