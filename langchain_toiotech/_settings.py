@@ -92,6 +92,7 @@ def accept_openai_names(values: dict[str, Any]) -> dict[str, Any]:
         if option in values:
             msg = f"{option} is a langchain-openai option with no meaning for the toiotech gateway: {advice}."
             raise ValueError(msg)
+    values = _lift_from_model_kwargs(values)
     if not OPENAI_FIELD_NAMES.keys() & values.keys():
         return values
     renamed = dict(values)
@@ -102,6 +103,19 @@ def accept_openai_names(values: dict[str, Any]) -> dict[str, Any]:
                 raise ValueError(msg)
             renamed[name] = renamed.pop(openai_name)
     return renamed
+
+
+def _lift_from_model_kwargs(values: dict[str, Any]) -> dict[str, Any]:
+    """`model_kwargs={"openai_api_key": ...}` names a field, not a request field (as in ChatOpenAI): lift it out."""
+    extra = values.get("model_kwargs")
+    if not isinstance(extra, dict) or not OPENAI_FIELD_NAMES.keys() & extra.keys():
+        return values
+    lifted = {name: extra[name] for name in OPENAI_FIELD_NAMES if name in extra}
+    if clash := sorted(lifted.keys() & values.keys()):
+        msg = f"{', '.join(clash)} given both as an argument and in model_kwargs; pass it once."
+        raise ValueError(msg)
+    rest = {name: value for name, value in extra.items() if name not in lifted}
+    return {**values, **lifted, "model_kwargs": rest}
 
 
 def mask_api_key(values: Any) -> Any:

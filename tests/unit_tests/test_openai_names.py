@@ -176,3 +176,15 @@ def test_model_level_stop_shows_in_invocation_params(gw: GatewayEmulator) -> Non
     assert recorder.metadata[0]["ls_stop"] == ["END"]
     assert recorder.metadata[0]["ls_max_tokens"] == 9
     assert [request.body["stop"] for request in _chat_requests(gw)] == [["END"], ["HALT"]]
+
+
+def test_openai_names_inside_model_kwargs_are_fields_too(gw: GatewayEmulator) -> None:
+    model = ChatToiotech(model="deepseek-chat", base_url=gw.base_url, model_kwargs={"openai_api_key": KEY, "top_k": 3})
+    assert model.api_key is not None
+    assert model.api_key.get_secret_value() == KEY
+    assert model.model_kwargs == {"top_k": 3}
+    model.invoke("hi")
+    assert KEY not in str(gw.requests[-1].body)
+    with pytest.raises(ValueError, match="openai_api_key given both") as caught:
+        ChatToiotech(model="m", openai_api_key=KEY, model_kwargs={"openai_api_key": KEY})
+    assert KEY not in str(caught.value)

@@ -134,3 +134,10 @@ def test_loading_without_the_key_fails_naming_the_variable() -> None:
     text = dumps(_chat())
     with pytest.raises(ValueError, match="TOIOTECH_API_KEY"):
         loads(text, allowed_objects=[ChatToiotech], valid_namespaces=["langchain_toiotech"])
+
+
+def test_credentials_in_the_base_url_never_reach_a_dump() -> None:
+    # Refused at construction (with a message that does not quote them), so no dump can carry them.
+    with pytest.raises(ValueError, match="credentials") as caught:
+        _chat(base_url="https://user:s3cret-pw@gateway.example/v1")
+    assert "s3cret-pw" not in str(caught.value)
