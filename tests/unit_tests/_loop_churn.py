@@ -1,9 +1,10 @@
 """Child process for test_loop_lifecycle: many event loops come and go, each making one call on the default pools.
 
-Run as `python -W error _loop_churn.py BASE_URL CALL LOOPS [NOFILE]`. Prints one JSON line: the peak and final
-number of open sockets (from /proc/self/fd), the calls that failed, and everything warned, logged at WARNING or
-above, or reported as an unraisable exception (a `ResourceWarning` in a finaliser, "Event loop is closed" in a
-callback). With NOFILE, the process runs under that file-descriptor limit.
+Run as `python -W error _loop_churn.py BASE_URL CALL LOOPS [NOFILE]`; a CALL ending in `_by_hand` runs in loops
+closed without `shutdown_asyncgens()`, one ending in `_in_threads` in four loops at a time in worker threads.
+Prints one JSON line: the peak and final number of open sockets (from /proc/self/fd), the calls that failed, and
+everything warned, logged at WARNING or above, or reported as an unraisable exception (a `ResourceWarning` in a
+finaliser, "Event loop is closed" in a callback). With NOFILE, the process runs under that descriptor limit.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import resource
 import sys
 import tempfile
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -66,10 +68,14 @@ def calls(base_url: str, upload: Path) -> dict[str, Callable[[], Awaitable[Any]]
     }
 
 
-def run_in_new_loop(call: Callable[[], Awaitable[Any]], *, by_hand: bool) -> None:
+def run_in_new_loop(call: Callable[[], Awaitable[Any]], *, by_hand: bool = False, threads: bool = False) -> None:
     async def once() -> None:
         await call()
 
+    if threads:  # four loops at once, each in its own thread, as worker threads calling asyncio.run do
+        with ThreadPoolExecutor(4) as pool:
+            list(pool.map(lambda _: asyncio.run(once()), range(4)))
+        return
     if not by_hand:
         asyncio.run(once())
         return
@@ -94,10 +100,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         upload = Path(folder, "notes.txt")
         upload.write_text("hello")
-        call = calls(base_url, upload)[name.removesuffix("_by_hand")]
+        call = calls(base_url, upload)[name.removesuffix("_by_hand").removesuffix("_in_threads")]
         for _ in range(loops):
             try:
-                run_in_new_loop(call, by_hand=name.endswith("_by_hand"))
+                run_in_new_loop(call, by_hand=name.endswith("_by_hand"), threads=name.endswith("_in_threads"))
             except Exception as error:  # noqa: BLE001 - reported to the test, which fails on any
                 failures.append(repr(error))
                 if len(failures) > 3:  # enough to tell what went wrong

@@ -72,3 +72,11 @@ def test_loops_closed_by_hand_leave_no_sockets_behind(emulator: GatewayEmulator,
     assert outcome["failures"] == []
     assert outcome["reports"] == []
     assert outcome["peak"] <= SOCKET_BOUND
+
+
+def test_loops_in_worker_threads_keep_a_handful_of_sockets(emulator: GatewayEmulator) -> None:
+    outcome = churn(emulator, "ainvoke_in_threads", loops=40)  # 160 loops, four running at a time
+
+    assert outcome["failures"] == []
+    assert outcome["reports"] == []
+    assert outcome["peak"] <= SOCKET_BOUND
