@@ -32,6 +32,7 @@ from langchain_toiotech._deadline import (
 )
 from langchain_toiotech._limits import ACCEPT_ENCODING, DEFAULT_REPLY_LIMITS, ReplyLimits
 from langchain_toiotech._pools import DEFAULT_TIMEOUT, shared_async_client, shared_sync_client
+from langchain_toiotech._reading import aread_reply, read_reply
 from langchain_toiotech._redaction import redact_error, redact_response, redact_text, redacting
 from langchain_toiotech._release import adrain, drain, guard_body
 from langchain_toiotech._retry import next_delay
@@ -282,7 +283,7 @@ class Transport:
                     resources.callback(response.close)
                     guard_body(response)
                     if read_body or not response.is_success:
-                        response.read()
+                        response = read_reply(response, self.settings.reply_limits)
                 except httpx.TransportError as exc:
                     error: ToiotechError = _transport_failure(exc, self.settings)
                     cause: BaseException | None = exc
@@ -359,7 +360,7 @@ class AsyncTransport:
                     resources.push_async_callback(response.aclose)
                     guard_body(response)
                     if read_body or not response.is_success:
-                        await response.aread()
+                        response = await aread_reply(response, self.settings.reply_limits)
                 except httpx.TransportError as exc:
                     error: ToiotechError = _transport_failure(exc, self.settings)
                     cause: BaseException | None = exc

@@ -75,12 +75,13 @@ def excerpt(data: bytes | str) -> str:
     return repr(text[:_EXCERPT_CHARS])
 
 
-def parse_json(data: bytes | str, *, what: str) -> object:
+def parse_json(data: bytes | str, *, what: str, error: type[MalformedResponseError] = MalformedResponseError) -> object:
     """Parse JSON text; anything that is not JSON, or is nested too deeply to parse, is a typed error.
 
     Args:
         data: The JSON text (bytes are decoded as UTF-8, UTF-16 or UTF-32, as `json.loads` detects).
         what: The reply it came from, for the message ("the chat completion", "a stream event").
+        error: The class to raise (`MalformedStreamError` for a stream event).
 
     Returns:
         The parsed value.
@@ -90,12 +91,12 @@ def parse_json(data: bytes | str, *, what: str) -> object:
     """
     try:
         return json.loads(data)
-    except RecursionError as error:
+    except RecursionError as cause:
         msg = f"The gateway sent {what} as JSON nested too deeply to parse: {excerpt(data)}"
-        raise MalformedResponseError(msg, what=what) from error
-    except ValueError as error:  # JSONDecodeError and UnicodeDecodeError
+        raise error(msg, what=what) from cause
+    except ValueError as cause:  # JSONDecodeError and UnicodeDecodeError
         msg = f"The gateway sent {what} that is not valid JSON: {excerpt(data)}"
-        raise MalformedResponseError(msg, what=what) from error
+        raise error(msg, what=what) from cause
 
 
 class _Inflater:

@@ -14,6 +14,7 @@ from langchain_core.outputs import ChatResult
 from langchain_toiotech._chunks import TRUNCATING_FINISH_REASONS, ChatStreamAssembler
 from langchain_toiotech._convert import convert_messages, create_chat_result
 from langchain_toiotech._deadline import StreamDeadlines
+from langchain_toiotech._limits import ReplyLimits
 from langchain_toiotech._media import check_fps
 from langchain_toiotech._message_parts import parts_policy
 from langchain_toiotech._pass_back import PassBackMode, apply_pass_back
@@ -76,12 +77,12 @@ class Route:
         return V1BlockIndexes(assembler) if v1 else assembler
 
     @property
-    def events(self) -> Callable[[httpx.Response, StreamDeadlines], Iterator[JSONObject]]:
+    def events(self) -> Callable[[httpx.Response, StreamDeadlines, ReplyLimits], Iterator[JSONObject]]:
         """The decoder of this route's stream."""
         return iter_responses_events if self.responses else iter_chat_chunks
 
     @property
-    def aevents(self) -> Callable[[httpx.Response, StreamDeadlines], AsyncIterator[JSONObject]]:
+    def aevents(self) -> Callable[[httpx.Response, StreamDeadlines, ReplyLimits], AsyncIterator[JSONObject]]:
         """Async twin of `events`."""
         return aiter_responses_events if self.responses else aiter_chat_chunks
 

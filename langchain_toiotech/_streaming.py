@@ -1,22 +1,23 @@
 """Server-sent events from the gateway → JSON chunk dicts, with in-band errors and truncation detected.
 
 SSE framing (CRLF, comments such as `: PING`, events split at any byte, UTF-8 split inside a character)
-is decoded by httpx-sse; this module adds the gateway's rules on top: stop at `[DONE]`, raise on a
-`{"error": ...}` event, and raise when a stream ends before it said it was finished, so a cut-off
-answer is never mistaken for a short one.
+is decoded by `_reading.iter_events` under the reply limits; this module adds the gateway's rules on top:
+stop at `[DONE]`, raise on a `{"error": ...}` event, and raise when a stream ends before it said it was
+finished, so a cut-off answer is never mistaken for a short one.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator, Iterator
 from typing import Any, Final, cast
 
 import httpx
-from httpx_sse import EventSource, ServerSentEvent
 
 from langchain_toiotech._deadline import StreamDeadlines, adeadline_scope, deadline_scope
-from langchain_toiotech.errors import APITimeoutError, StreamError
+from langchain_toiotech._limits import DEFAULT_REPLY_LIMITS, ReplyLimits, excerpt, parse_json
+from langchain_toiotech._reading import aiter_events, aread_reply, iter_events, read_reply
+from langchain_toiotech._sse import ServerSentEvent
+from langchain_toiotech.errors import APITimeoutError, MalformedStreamError, StreamError
 
 JSONObject = dict[str, Any]
 
@@ -31,14 +32,10 @@ def is_event_stream(response: httpx.Response) -> bool:
 
 
 def _parse_event_data(data: str) -> JSONObject:
-    try:
-        payload = json.loads(data)
-    except json.JSONDecodeError as error:
-        message = f"The gateway sent a stream event that is not valid JSON: {data[:200]!r}"
-        raise StreamError(message) from error
+    payload = parse_json(data, what="a stream event", error=MalformedStreamError)
     if not isinstance(payload, dict):
-        message = f"The gateway sent a stream event that is not a JSON object: {data[:200]!r}"
-        raise StreamError(message)
+        message = f"The gateway sent a stream event that is not a JSON object: {excerpt(data)}"
+        raise MalformedStreamError(message, what="a stream event")
     return cast("JSONObject", payload)
 
 
@@ -198,31 +195,28 @@ async def _aguarded(
 
 def _unexpected_body(response: httpx.Response, body: bytes) -> JSONObject:
     """Decode a non-SSE 200 body: an error becomes StreamError, a whole completion is returned."""
-    try:
-        payload = json.loads(body)
-    except json.JSONDecodeError as error:
-        content_type = response.headers.get("content-type", "none")
-        message = f"Expected an event stream but the gateway sent {content_type}: {body[:200]!r}"
-        raise StreamError(message) from error
+    content_type = response.headers.get("content-type", "none")
+    what = f"a {content_type} reply (not an event stream)"
+    payload = parse_json(body, what=what, error=MalformedStreamError)
     if not isinstance(payload, dict) or payload.get("error") is not None:
         raise stream_error_from_payload(payload if isinstance(payload, dict) else {"error": payload})
     return cast("JSONObject", payload)
 
 
-def _read_whole(response: httpx.Response, deadlines: StreamDeadlines) -> bytes:
-    """The body of a non-SSE reply to a stream request, read within the first content's deadline."""
+def _read_whole(response: httpx.Response, deadlines: StreamDeadlines, limits: ReplyLimits) -> bytes:
+    """The body of a non-SSE reply to a stream request, read within the first content's deadline and limits."""
     try:
         with deadline_scope(deadlines.next_bound()):
-            return response.read()
+            return read_reply(response, limits).content
     except httpx.TransportError as error:
         raise _mid_stream_failure(error, deadlines) from error
 
 
-async def _aread_whole(response: httpx.Response, deadlines: StreamDeadlines) -> bytes:
+async def _aread_whole(response: httpx.Response, deadlines: StreamDeadlines, limits: ReplyLimits) -> bytes:
     """Async twin of `_read_whole`."""
     try:
         async with adeadline_scope(deadlines.next_bound()):
-            return await response.aread()
+            return (await aread_reply(response, limits)).content
     except TimeoutError as error:
         raise _expired(deadlines) from error
     except httpx.TransportError as error:
@@ -233,14 +227,18 @@ async def _aread_whole(response: httpx.Response, deadlines: StreamDeadlines) -> 
 # so the final chunk reaches the caller at once whatever the server does after it.
 
 
-def iter_chat_chunks(response: httpx.Response, deadlines: StreamDeadlines | None = None) -> Iterator[JSONObject]:
+def iter_chat_chunks(
+    response: httpx.Response,
+    deadlines: StreamDeadlines | None = None,
+    limits: ReplyLimits = DEFAULT_REPLY_LIMITS,
+) -> Iterator[JSONObject]:
     """Yield the chat chunks of a streaming response, up to `[DONE]` (the caller closes it)."""
     deadlines = deadlines or StreamDeadlines(None, None)
     if not is_event_stream(response):
-        yield completion_as_chunk(_unexpected_body(response, _read_whole(response, deadlines)))
+        yield completion_as_chunk(_unexpected_body(response, _read_whole(response, deadlines, limits)))
         return
     state = ChatStreamState()
-    events = EventSource(response).iter_sse()
+    events = iter_events(response, limits)
     try:
         for event in _guarded(events, deadlines):
             chunk = state.accept(event.data)
@@ -255,15 +253,17 @@ def iter_chat_chunks(response: httpx.Response, deadlines: StreamDeadlines | None
 
 
 async def aiter_chat_chunks(
-    response: httpx.Response, deadlines: StreamDeadlines | None = None
+    response: httpx.Response,
+    deadlines: StreamDeadlines | None = None,
+    limits: ReplyLimits = DEFAULT_REPLY_LIMITS,
 ) -> AsyncIterator[JSONObject]:
     """Async twin of `iter_chat_chunks`."""
     deadlines = deadlines or StreamDeadlines(None, None)
     if not is_event_stream(response):
-        yield completion_as_chunk(_unexpected_body(response, await _aread_whole(response, deadlines)))
+        yield completion_as_chunk(_unexpected_body(response, await _aread_whole(response, deadlines, limits)))
         return
     state = ChatStreamState()
-    events = EventSource(response).aiter_sse()
+    events = aiter_events(response, limits)
     try:
         async for event in _aguarded(events, deadlines):
             chunk = state.accept(event.data)
@@ -277,14 +277,21 @@ async def aiter_chat_chunks(
     state.finish()
 
 
-def iter_responses_events(response: httpx.Response, deadlines: StreamDeadlines | None = None) -> Iterator[JSONObject]:
+def iter_responses_events(
+    response: httpx.Response,
+    deadlines: StreamDeadlines | None = None,
+    limits: ReplyLimits = DEFAULT_REPLY_LIMITS,
+) -> Iterator[JSONObject]:
     """Yield the Responses-API events of a streaming response, up to the terminal one (the caller closes it)."""
     deadlines = deadlines or StreamDeadlines(None, None)
     if not is_event_stream(response):
-        yield {"type": "response.completed", "response": _unexpected_body(response, _read_whole(response, deadlines))}
+        yield {
+            "type": "response.completed",
+            "response": _unexpected_body(response, _read_whole(response, deadlines, limits)),
+        }
         return
     state = ResponsesStreamState()
-    events = EventSource(response).iter_sse()
+    events = iter_events(response, limits)
     try:
         for event in _guarded(events, deadlines):
             payload = state.accept(event)
@@ -299,16 +306,18 @@ def iter_responses_events(response: httpx.Response, deadlines: StreamDeadlines |
 
 
 async def aiter_responses_events(
-    response: httpx.Response, deadlines: StreamDeadlines | None = None
+    response: httpx.Response,
+    deadlines: StreamDeadlines | None = None,
+    limits: ReplyLimits = DEFAULT_REPLY_LIMITS,
 ) -> AsyncIterator[JSONObject]:
     """Async twin of `iter_responses_events`."""
     deadlines = deadlines or StreamDeadlines(None, None)
     if not is_event_stream(response):
-        body = _unexpected_body(response, await _aread_whole(response, deadlines))
+        body = _unexpected_body(response, await _aread_whole(response, deadlines, limits))
         yield {"type": "response.completed", "response": body}
         return
     state = ResponsesStreamState()
-    events = EventSource(response).aiter_sse()
+    events = aiter_events(response, limits)
     try:
         async for event in _aguarded(events, deadlines):
             payload = state.accept(event)

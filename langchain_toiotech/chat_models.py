@@ -364,7 +364,7 @@ class ChatToiotech(RequestFieldClient, GatewaySerializable, BaseChatModel):
         route = plan_request(self._request_defaults, messages, stop, stream=True, kwargs=kwargs)
         assembler = route.assembler(v1=self.output_version == "v1")
         with self._transport.stream(route.path, route.payload) as opened:
-            for wire_chunk in route.events(opened.response, opened.deadlines):
+            for wire_chunk in route.events(opened.response, opened.deadlines, self._settings.reply_limits):
                 for chunk in assembler.feed(wire_chunk):
                     if run_manager:
                         run_manager.on_llm_new_token(chunk.text, chunk=chunk)
@@ -382,7 +382,7 @@ class ChatToiotech(RequestFieldClient, GatewaySerializable, BaseChatModel):
         route = plan_request(self._request_defaults, messages, stop, stream=True, kwargs=kwargs)
         assembler = route.assembler(v1=self.output_version == "v1")
         async with self._async_transport.stream(route.path, route.payload) as opened:
-            async for wire_chunk in route.aevents(opened.response, opened.deadlines):
+            async for wire_chunk in route.aevents(opened.response, opened.deadlines, self._settings.reply_limits):
                 for chunk in assembler.feed(wire_chunk):
                     if run_manager:
                         await run_manager.on_llm_new_token(chunk.text, chunk=chunk)

@@ -31,6 +31,7 @@ from langchain_toiotech.errors import (
     BadRequestError,
     ContextLengthExceededError,
     InternalServerError,
+    MalformedStreamError,
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
@@ -413,7 +414,8 @@ BROKEN = [
         error_body_200,
         StreamError,
     ),
-    Broken("invalid-json-chunk", invalid_json_chunk, StreamError, not_json_body, APIConnectionError),
+    # A malformed event is a MalformedStreamError, which is also a StreamError (the answer is cut off there).
+    Broken("invalid-json-chunk", invalid_json_chunk, MalformedStreamError, not_json_body, APIConnectionError),
 ]
 
 

@@ -1,0 +1,164 @@
+"""Reading a reply off the wire under `ReplyLimits`: whole bodies and server-sent events, sync and async.
+
+httpx's own readers (`read`, `iter_bytes`, httpx-sse's line splitter) buffer whatever arrives and inflate a
+whole network read at once. Here the raw bytes (`iter_raw`) go through `BoundedDecoder` one piece at a time,
+and every piece is counted before the next is inflated, so a bomb or an endless line costs one limit's worth
+of memory, never the bomb's size. No LangChain types; the sync and async twins share the counting.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from typing import Final
+
+import httpx
+
+from langchain_toiotech._limits import BoundedDecoder, ReplyLimits
+from langchain_toiotech._sse import ServerSentEvent, SSEDecoder
+from langchain_toiotech.errors import MalformedResponseError, ResponseTooLargeError
+
+_DROPPED_HEADERS: Final = ("content-encoding", "content-length", "transfer-encoding")
+
+
+class _Body:
+    """The decoded bytes of one body, counted against its limit as they arrive."""
+
+    def __init__(self, response: httpx.Response, limits: ReplyLimits) -> None:
+        self.response = response
+        self.is_error = not response.is_success
+        self.limit = limits.max_error_body_bytes if self.is_error else limits.max_body_bytes
+        self.content = bytearray()
+        self.decoder: BoundedDecoder | None = None
+
+    def start(self) -> bytes | None:
+        """The content if httpx already holds it (a mock transport, a response built in memory), else None."""
+        try:
+            content = self.response.content
+        except httpx.ResponseNotRead:
+            self.decoder = BoundedDecoder(self.response.headers.get("content-encoding", ""))
+            return None
+        return content[: self.limit + 1]
+
+    def add(self, raw: bytes, *, decoded: bool = False) -> bool:
+        """Count in the next raw bytes; True once the body is complete (an error body cut at its limit)."""
+        pieces = [raw] if decoded or self.decoder is None else self.decoder.decode(raw)
+        for piece in pieces:
+            self.content += piece
+            if len(self.content) > self.limit:
+                if not self.is_error:
+                    raise ResponseTooLargeError(limit="max_body_bytes", max_bytes=self.limit, what="a reply body")
+                # The status is the error; its body only explains it, so a prefix is enough for the message.
+                del self.content[self.limit :]
+                return True
+        return False
+
+    def finish(self) -> httpx.Response:
+        """A read copy of the response holding the decoded body (the original is closed by its owner)."""
+        if self.decoder is not None:
+            self.add(b"".join(self.decoder.flush()), decoded=True)
+        headers = [(name, value) for name, value in self.response.headers.multi_items() if name not in _DROPPED_HEADERS]
+        try:
+            request: httpx.Request | None = self.response.request
+        except RuntimeError:  # a response built in memory, never sent
+            request = None
+        return httpx.Response(
+            self.response.status_code,
+            headers=headers,
+            content=bytes(self.content),
+            request=request,
+            extensions=self.response.extensions,
+        )
+
+    def undecodable(self) -> httpx.Response:
+        """An error body that does not decompress keeps what did (the status still says what went wrong)."""
+        self.decoder = None
+        return self.finish()
+
+
+def read_reply(response: httpx.Response, limits: ReplyLimits) -> httpx.Response:
+    """Read a whole reply under the limits; return a read copy whose `content` is the decoded body.
+
+    A 2xx body may be up to `max_body_bytes`; a 4xx/5xx body is cut to `max_error_body_bytes`.
+
+    Raises:
+        ResponseTooLargeError: A 2xx body larger than `max_body_bytes`.
+        MalformedResponseError: A 2xx body in an encoding that cannot be decoded.
+    """
+    body = _Body(response, limits)
+    try:
+        if (content := body.start()) is not None:
+            body.add(content, decoded=True)
+            return body.finish()
+        for raw in response.iter_raw():
+            if body.add(raw):
+                break
+        return body.finish()
+    except MalformedResponseError:
+        if not body.is_error:
+            raise
+        return body.undecodable()
+
+
+async def aread_reply(response: httpx.Response, limits: ReplyLimits) -> httpx.Response:
+    """Async twin of `read_reply`."""
+    body = _Body(response, limits)
+    try:
+        if (content := body.start()) is not None:
+            body.add(content, decoded=True)
+            return body.finish()
+        async for raw in response.aiter_raw():
+            if body.add(raw):
+                break
+        return body.finish()
+    except MalformedResponseError:
+        if not body.is_error:
+            raise
+        return body.undecodable()
+
+
+class _EventReader:
+    """Raw bytes of an event stream → `ServerSentEvent`s, each line and event bounded by `max_event_bytes`."""
+
+    def __init__(self, response: httpx.Response, limits: ReplyLimits) -> None:
+        self.sse = SSEDecoder(limits.max_event_bytes)
+        try:
+            self.held: bytes | None = response.content
+        except httpx.ResponseNotRead:
+            self.held = None
+        encoding = "" if self.held is not None else response.headers.get("content-encoding", "")
+        self.decoder = BoundedDecoder(encoding)
+
+    def feed(self, raw: bytes) -> Iterator[ServerSentEvent]:
+        for piece in self.decoder.decode(raw):
+            yield from self.sse.feed(piece)
+
+    def finish(self) -> Iterator[ServerSentEvent]:
+        for piece in self.decoder.flush():
+            yield from self.sse.feed(piece)
+        yield from self.sse.flush()
+
+
+def iter_events(response: httpx.Response, limits: ReplyLimits) -> Iterator[ServerSentEvent]:
+    """Yield the server-sent events of a streaming response as their bytes arrive.
+
+    Raises:
+        ResponseTooLargeError: One line, or one event's data, is larger than `max_event_bytes`.
+    """
+    reader = _EventReader(response, limits)
+    for raw in response.iter_raw() if reader.held is None else [reader.held]:
+        yield from reader.feed(raw)
+    yield from reader.finish()
+
+
+async def aiter_events(response: httpx.Response, limits: ReplyLimits) -> AsyncIterator[ServerSentEvent]:
+    """Async twin of `iter_events`."""
+    reader = _EventReader(response, limits)
+    if reader.held is not None:
+        for event in reader.feed(reader.held):
+            yield event
+    else:
+        async for raw in response.aiter_raw():
+            for event in reader.feed(raw):
+                yield event
+    for event in reader.finish():
+        yield event
