@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import json
 import logging
 import time
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
@@ -30,7 +29,7 @@ from langchain_toiotech._deadline import (
     deadline_scope,
     expired,
 )
-from langchain_toiotech._limits import ACCEPT_ENCODING, DEFAULT_REPLY_LIMITS, ReplyLimits
+from langchain_toiotech._limits import ACCEPT_ENCODING, DEFAULT_REPLY_LIMITS, ReplyLimits, excerpt, parse_json
 from langchain_toiotech._pools import DEFAULT_TIMEOUT, shared_async_client, shared_sync_client
 from langchain_toiotech._reading import aread_reply, read_reply
 from langchain_toiotech._redaction import redact_error, redact_response, redact_text, redacting
@@ -40,6 +39,7 @@ from langchain_toiotech._version import __version__
 from langchain_toiotech.errors import (
     APIConnectionError,
     APITimeoutError,
+    MalformedResponseError,
     ToiotechError,
     make_status_error,
 )
@@ -199,14 +199,11 @@ def _as_is(body: JSONObject) -> JSONObject:
 def _decode_json(response: httpx.Response) -> JSONObject:
     # A successful reply is returned exactly as sent: masking the key inside it would corrupt answers that
     # happen to contain a short key. Errors built from it are redacted where they are raised (`redacting`).
-    try:
-        body = json.loads(response.content)
-    except ValueError as error:
-        message = f"The gateway answered {response.status_code} with a body that is not JSON."
-        raise APIConnectionError(message) from error
+    what = f"a {response.status_code} reply to {response.request.method} {response.request.url.path}"
+    body = parse_json(response.content, what=what)
     if not isinstance(body, dict):
-        message = f"The gateway answered {response.status_code} with JSON that is not an object."
-        raise APIConnectionError(message)
+        message = f"The gateway sent {what} whose JSON is not an object: {excerpt(response.content)}"
+        raise MalformedResponseError(message, what=what)
     return cast("JSONObject", body)
 
 

@@ -12,7 +12,7 @@ import json
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, fields
-from typing import Final
+from typing import Final, cast
 
 from langchain_toiotech.errors import MalformedResponseError
 
@@ -66,7 +66,13 @@ class ReplyLimits:
 DEFAULT_REPLY_LIMITS: Final = ReplyLimits()
 """The limits every client uses unless given `reply_limits`."""
 
+_CONTAINERS: Final = (list, dict)
+
 _EXCERPT_CHARS: Final = 200
+MAX_JSON_DEPTH: Final = 128
+"""The deepest nesting a reply may have. Replies nest a dozen levels; Python code that walks parsed JSON
+recursively (ours, langchain-core's merging and copying) needs a frame or more per level, and would hit the
+recursion limit (1,000) on JSON that `json.loads` itself still accepts."""
 
 
 def excerpt(data: bytes | str) -> str:
@@ -89,14 +95,37 @@ def parse_json(data: bytes | str, *, what: str, error: type[MalformedResponseErr
     Raises:
         MalformedResponseError: The text is not JSON, or nests deeper than Python's recursion limit allows.
     """
+    too_deep = f"The gateway sent {what} as JSON nested more than {MAX_JSON_DEPTH} levels deep: {excerpt(data)}"
     try:
-        return json.loads(data)
+        value = json.loads(data)
     except RecursionError as cause:
-        msg = f"The gateway sent {what} as JSON nested too deeply to parse: {excerpt(data)}"
-        raise error(msg, what=what) from cause
+        raise error(too_deep, what=what) from cause
     except ValueError as cause:  # JSONDecodeError and UnicodeDecodeError
         msg = f"The gateway sent {what} that is not valid JSON: {excerpt(data)}"
         raise error(msg, what=what) from cause
+    # Counting brackets is a bound on the depth that costs almost nothing; only a reply with more of them
+    # than the limit (an embeddings batch, a long list) has its nesting measured.
+    brackets = data.count("[") + data.count("{") if isinstance(data, str) else data.count(b"[") + data.count(b"{")
+    if brackets > MAX_JSON_DEPTH and _nests_deeper_than(value, MAX_JSON_DEPTH):
+        raise error(too_deep, what=what)
+    return value
+
+
+def _nests_deeper_than(value: object, limit: int) -> bool:
+    """Tell whether parsed JSON nests more than `limit` containers deep, without recursion."""
+    level: list[object] = [value] if isinstance(value, list | dict) else []
+    for _ in range(limit):
+        below: list[object] = []
+        for node in level:
+            children = list(node.values()) if isinstance(node, dict) else cast("list[object]", node)
+            # `map(type)` runs in C: a list of 3,072 floats is checked without a Python-level loop.
+            kinds = set(map(type, children))
+            if list in kinds or dict in kinds:
+                below.extend(child for child in children if type(child) in _CONTAINERS)
+        if not below:
+            return False
+        level = below
+    return True
 
 
 class _Inflater:

@@ -21,6 +21,9 @@ from typing import Final, TypeVar
 
 import httpx
 
+from langchain_toiotech._limits import parse_json
+from langchain_toiotech.errors import MalformedResponseError
+
 Raised = TypeVar("Raised", bound=BaseException)
 
 MASK: Final = "***"
@@ -77,8 +80,8 @@ def redact_headers(headers: httpx.Headers, secret: str) -> httpx.Headers:
 
 def _redacted_content(response: httpx.Response, secret: str) -> bytes:
     try:
-        decoded = json.loads(response.content)
-    except (ValueError, UnicodeDecodeError):
+        decoded = parse_json(response.content, what="an error body")
+    except MalformedResponseError:  # not JSON, or nested too deeply to walk
         return redact_text(response.text, secret).encode()
     # Re-encoded from the parsed value, so masking can never break the JSON (a key "1" next to `"code": 1`).
     return json.dumps(redact_data(decoded, secret), ensure_ascii=False).encode()

@@ -29,7 +29,6 @@ ToiotechError
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any, Final
 
@@ -377,9 +376,13 @@ def is_context_overflow(code: str | None, message: str) -> bool:
 
 
 def _decode_body(response: httpx.Response) -> object:
+    # Imported here: `_limits` raises this module's errors. An error body that is not JSON, or nests too
+    # deeply to be handled safely, is kept as text; the status alone says what went wrong.
+    from langchain_toiotech._limits import parse_json  # noqa: PLC0415
+
     try:
-        return response.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
+        return parse_json(response.content, what="an error body")
+    except MalformedResponseError:
         return response.text
 
 

@@ -31,6 +31,7 @@ from langchain_toiotech.errors import (
     BadRequestError,
     ContextLengthExceededError,
     InternalServerError,
+    MalformedResponseError,
     MalformedStreamError,
     NotFoundError,
     PermissionDeniedError,
@@ -405,7 +406,7 @@ BROKEN = [
         lambda gw: gw.enqueue_fault(Fault(truncate_after_events=CUT), path=CHAT),
         StreamError,
         truncated_json,
-        APIConnectionError,
+        MalformedResponseError,
     ),
     Broken(
         "error-event",
@@ -415,7 +416,7 @@ BROKEN = [
         StreamError,
     ),
     # A malformed event is a MalformedStreamError, which is also a StreamError (the answer is cut off there).
-    Broken("invalid-json-chunk", invalid_json_chunk, MalformedStreamError, not_json_body, APIConnectionError),
+    Broken("invalid-json-chunk", invalid_json_chunk, MalformedStreamError, not_json_body, MalformedResponseError),
 ]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import inspect
+import json
 import re
 import textwrap
 import zlib
@@ -14,7 +15,7 @@ from langchain_core.exceptions import ModelAPIError
 from pydantic import ValidationError
 
 from langchain_toiotech import ChatToiotech, ReplyLimits, ToiotechEmbeddings, ToiotechFiles
-from langchain_toiotech._limits import DEFAULT_REPLY_LIMITS, BoundedDecoder, parse_json
+from langchain_toiotech._limits import DEFAULT_REPLY_LIMITS, MAX_JSON_DEPTH, BoundedDecoder, parse_json
 from langchain_toiotech.errors import (
     MalformedResponseError,
     MalformedStreamError,
@@ -65,12 +66,27 @@ def test_parse_json_parses() -> None:
 
 
 def test_deep_json_is_a_typed_error_naming_the_problem() -> None:
-    with pytest.raises(MalformedResponseError, match="the chat completion as JSON nested too deeply") as caught:
+    with pytest.raises(MalformedResponseError, match="the chat completion as JSON nested more than 128") as caught:
         parse_json(deep_json(100_000).encode(), what="the chat completion")
     assert isinstance(caught.value, ModelAPIError)
     assert isinstance(caught.value.__cause__, RecursionError)
     assert caught.value.what == "the chat completion"
     assert len(str(caught.value)) < 400  # an excerpt, not the body
+
+
+@pytest.mark.parametrize("depth", [MAX_JSON_DEPTH + 1, 600, 990])
+def test_json_that_parses_but_nests_past_the_limit_is_refused(depth: int) -> None:
+    # json.loads accepts these; code that walks them recursively (redaction, langchain-core's merges) may not.
+    text = '{"a": ' * depth + "1" + "}" * depth
+    with pytest.raises(MalformedResponseError, match="nested more than 128 levels deep"):
+        parse_json(text, what="the reply")
+
+
+def test_many_containers_at_a_shallow_depth_are_fine() -> None:
+    batch = {"data": [{"embedding": [0.5] * 8, "index": index} for index in range(MAX_JSON_DEPTH * 4)]}
+    assert parse_json(json.dumps(batch), what="the embeddings") == batch
+    nested = deep_json(MAX_JSON_DEPTH - 1)  # inside the outer object: exactly the limit
+    assert parse_json(f'{{"x": {nested}, "y": "{"[" * 1000}"}}', what="the reply") is not None
 
 
 @pytest.mark.parametrize("data", [b"<html>", b"{", b"\xff\xfe\xff", ""])
