@@ -8,7 +8,7 @@ of memory, never the bomb's size. No LangChain types; the sync and async twins s
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Final
 
 import httpx
@@ -21,7 +21,7 @@ _DROPPED_HEADERS: Final = ("content-encoding", "content-length", "transfer-encod
 
 
 class _Body:
-    """The decoded bytes of one body, counted against its limit as they arrive."""
+    """The decoded bytes of one body, counted against its limit piece by piece as they are inflated."""
 
     def __init__(self, response: httpx.Response, limits: ReplyLimits) -> None:
         self.response = response
@@ -29,33 +29,25 @@ class _Body:
         self.limit = limits.max_error_body_bytes if self.is_error else limits.max_body_bytes
         self.content = bytearray()
         self.decoder: BoundedDecoder | None = None
-
-    def start(self) -> bytes | None:
-        """The content if httpx already holds it (a mock transport, a response built in memory), else None."""
+        self.needs_raw = False
         try:
-            content = self.response.content
+            # Already held by httpx (a mock transport, a response built in memory), and already decoded.
+            held = response.content
         except httpx.ResponseNotRead:
-            self.decoder = BoundedDecoder(self.response.headers.get("content-encoding", ""))
-            return None
-        return content[: self.limit + 1]
+            self.needs_raw = True
+            self._decode(lambda: iter([]), response.headers.get("content-encoding", ""))
+        else:
+            self._count(held[: self.limit + 1])
 
-    def add(self, raw: bytes, *, decoded: bool = False) -> bool:
+    def add(self, raw: bytes) -> bool:
         """Count in the next raw bytes; True once the body is complete (an error body cut at its limit)."""
-        pieces = [raw] if decoded or self.decoder is None else self.decoder.decode(raw)
-        for piece in pieces:
-            self.content += piece
-            if len(self.content) > self.limit:
-                if not self.is_error:
-                    raise ResponseTooLargeError(limit="max_body_bytes", max_bytes=self.limit, what="a reply body")
-                # The status is the error; its body only explains it, so a prefix is enough for the message.
-                del self.content[self.limit :]
-                return True
-        return False
+        decoder = self.decoder
+        return decoder is None or self._decode(lambda: decoder.decode(raw))
 
     def finish(self) -> httpx.Response:
         """A read copy of the response holding the decoded body (the original is closed by its owner)."""
-        if self.decoder is not None:
-            self.add(b"".join(self.decoder.flush()), decoded=True)
+        if (decoder := self.decoder) is not None:
+            self._decode(decoder.flush)
         headers = [(name, value) for name, value in self.response.headers.multi_items() if name not in _DROPPED_HEADERS]
         try:
             request: httpx.Request | None = self.response.request
@@ -69,10 +61,31 @@ class _Body:
             extensions=self.response.extensions,
         )
 
-    def undecodable(self) -> httpx.Response:
-        """An error body that does not decompress keeps what did (the status still says what went wrong)."""
+    def _decode(self, pieces: Callable[[], Iterator[bytes]], encoding: str | None = None) -> bool:
+        """Count the pieces a decoding step yields; an error body that does not decode keeps what did."""
+        try:
+            if encoding is not None:
+                self.decoder = BoundedDecoder(encoding)
+            for piece in pieces():
+                if self._count(piece):
+                    return True
+        except MalformedResponseError:
+            if not self.is_error:
+                raise
+            self.decoder = None  # the status says what went wrong; the body only explained it
+            return True
+        return False
+
+    def _count(self, piece: bytes) -> bool:
+        self.content += piece
+        if len(self.content) <= self.limit:
+            return False
+        if not self.is_error:
+            raise ResponseTooLargeError(limit="max_body_bytes", max_bytes=self.limit, what="a reply body")
+        # The status is the error; its body only explains it, so a prefix is enough for the message.
+        del self.content[self.limit :]
         self.decoder = None
-        return self.finish()
+        return True
 
 
 def read_reply(response: httpx.Response, limits: ReplyLimits) -> httpx.Response:
@@ -85,35 +98,21 @@ def read_reply(response: httpx.Response, limits: ReplyLimits) -> httpx.Response:
         MalformedResponseError: A 2xx body in an encoding that cannot be decoded.
     """
     body = _Body(response, limits)
-    try:
-        if (content := body.start()) is not None:
-            body.add(content, decoded=True)
-            return body.finish()
+    if body.needs_raw:
         for raw in response.iter_raw():
             if body.add(raw):
                 break
-        return body.finish()
-    except MalformedResponseError:
-        if not body.is_error:
-            raise
-        return body.undecodable()
+    return body.finish()
 
 
 async def aread_reply(response: httpx.Response, limits: ReplyLimits) -> httpx.Response:
     """Async twin of `read_reply`."""
     body = _Body(response, limits)
-    try:
-        if (content := body.start()) is not None:
-            body.add(content, decoded=True)
-            return body.finish()
+    if body.needs_raw:
         async for raw in response.aiter_raw():
             if body.add(raw):
                 break
-        return body.finish()
-    except MalformedResponseError:
-        if not body.is_error:
-            raise
-        return body.undecodable()
+    return body.finish()
 
 
 class _EventReader:
