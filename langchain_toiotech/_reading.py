@@ -8,8 +8,9 @@ of memory, never the bomb's size. No LangChain types; the sync and async twins s
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator
-from typing import Final
+import contextlib
+from collections.abc import AsyncGenerator, Callable, Iterator
+from typing import Final, cast
 
 import httpx
 
@@ -149,15 +150,17 @@ def iter_events(response: httpx.Response, limits: ReplyLimits) -> Iterator[Serve
     yield from reader.finish()
 
 
-async def aiter_events(response: httpx.Response, limits: ReplyLimits) -> AsyncIterator[ServerSentEvent]:
+async def aiter_events(response: httpx.Response, limits: ReplyLimits) -> AsyncGenerator[ServerSentEvent, None]:
     """Async twin of `iter_events`."""
     reader = _EventReader(response, limits)
     if reader.held is not None:
         for event in reader.feed(reader.held):
             yield event
     else:
-        async for raw in response.aiter_raw():
-            for event in reader.feed(raw):
-                yield event
+        raw_chunks = cast("AsyncGenerator[bytes, None]", response.aiter_raw())  # httpx's is an async generator
+        async with contextlib.aclosing(raw_chunks) as raws:
+            async for raw in raws:
+                for event in reader.feed(raw):
+                    yield event
     for event in reader.finish():
         yield event

@@ -8,7 +8,8 @@ finished, so a cut-off answer is never mistaken for a short one.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+import contextlib
+from collections.abc import AsyncGenerator, AsyncIterator, Iterator
 from typing import Any, Final, cast
 
 import httpx
@@ -175,22 +176,23 @@ def _guarded(events: Iterator[ServerSentEvent], deadlines: StreamDeadlines) -> I
 
 
 async def _aguarded(
-    events: AsyncIterator[ServerSentEvent], deadlines: StreamDeadlines
-) -> AsyncIterator[ServerSentEvent]:
-    """Async twin of `_guarded`; an expired deadline raises `APITimeoutError`."""
-    while True:
-        bound = deadlines.next_bound()
-        if bound is None:
-            event = await anext(events, None)
-        else:
-            try:
-                async with adeadline_scope(bound):
-                    event = await anext(events, None)
-            except TimeoutError as error:
-                raise _expired(deadlines) from error
-        if event is None:
-            return
-        yield event
+    events: AsyncGenerator[ServerSentEvent, None], deadlines: StreamDeadlines
+) -> AsyncGenerator[ServerSentEvent, None]:
+    """Async twin of `_guarded`; an expired deadline raises `APITimeoutError`. Closing it closes `events`."""
+    async with contextlib.aclosing(events):
+        while True:
+            bound = deadlines.next_bound()
+            if bound is None:
+                event = await anext(events, None)
+            else:
+                try:
+                    async with adeadline_scope(bound):
+                        event = await anext(events, None)
+                except TimeoutError as error:
+                    raise _expired(deadlines) from error
+            if event is None:
+                return
+            yield event
 
 
 def _unexpected_body(response: httpx.Response, body: bytes) -> JSONObject:
@@ -263,17 +265,18 @@ async def aiter_chat_chunks(
         yield completion_as_chunk(_unexpected_body(response, await _aread_whole(response, deadlines, limits)))
         return
     state = ChatStreamState()
-    events = aiter_events(response, limits)
-    try:
-        async for event in _aguarded(events, deadlines):
-            chunk = state.accept(event.data)
-            if state.done:
-                return
-            if chunk is not None:
-                deadlines.content_seen = deadlines.content_seen or _carries_answer(chunk)
-                yield chunk
-    except httpx.TransportError as error:
-        raise _mid_stream_failure(error, deadlines) from error
+    # Closed here, not left to the garbage collector: a loop closed by hand would never run their finalisers.
+    async with contextlib.aclosing(_aguarded(aiter_events(response, limits), deadlines)) as events:
+        try:
+            async for event in events:
+                chunk = state.accept(event.data)
+                if state.done:
+                    return
+                if chunk is not None:
+                    deadlines.content_seen = deadlines.content_seen or _carries_answer(chunk)
+                    yield chunk
+        except httpx.TransportError as error:
+            raise _mid_stream_failure(error, deadlines) from error
     state.finish()
 
 
@@ -317,15 +320,15 @@ async def aiter_responses_events(
         yield {"type": "response.completed", "response": body}
         return
     state = ResponsesStreamState()
-    events = aiter_events(response, limits)
-    try:
-        async for event in _aguarded(events, deadlines):
-            payload = state.accept(event)
-            if payload is not None:
-                deadlines.content_seen = deadlines.content_seen or payload["type"] not in _RESPONSES_BOOKKEEPING
-                yield payload
-            if state.done:
-                return
-    except httpx.TransportError as error:
-        raise _mid_stream_failure(error, deadlines) from error
+    async with contextlib.aclosing(_aguarded(aiter_events(response, limits), deadlines)) as events:
+        try:
+            async for event in events:
+                payload = state.accept(event)
+                if payload is not None:
+                    deadlines.content_seen = deadlines.content_seen or payload["type"] not in _RESPONSES_BOOKKEEPING
+                    yield payload
+                if state.done:
+                    return
+        except httpx.TransportError as error:
+            raise _mid_stream_failure(error, deadlines) from error
     state.finish()
