@@ -49,7 +49,15 @@ CHILD = textwrap.dedent(
                 "message": str(error)[:1000],
                 "limit": getattr(error, "limit", None),
             }
+    # ru_maxrss survives fork and exec on Linux, so it starts at the test runner's own peak; VmHWM belongs to
+    # this process's memory alone. Both are peaks; the smaller is this child's.
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    try:
+        with open("/proc/self/status") as status:
+            hwm = next(line for line in status if line.startswith("VmHWM:"))
+        peak = min(peak, int(hwm.split()[1]) / 1024)
+    except (OSError, StopIteration):
+        pass
     print(json.dumps({"outcomes": outcomes, "peak_rss_mib": peak}))
     """
 )
