@@ -8,24 +8,30 @@ with GatewayEmulator() as gw:
     ...  # point a client at gw.base_url, then inspect gw.requests
 ```
 
+Strict by default (``strict=False`` for the permissive emulator): only ``/v1/...`` routes; only the gateway's
+catalogue models (plus ``models=`` / :meth:`GatewayEmulator.register_model`), others get the gateway's 404; per
+model, as the profile table says: reasoning or not and in the vendor's shape, the media it takes (else the
+vendor's 400), the routes that serve it; Ark video fps in 0.2-5; the DeepSeek, Kimi, MiMo, Gemini 3 and Claude
+history contracts (``_contracts``) answered with the vendor's 400.
+
 Default replies (nothing scripted):
 
 - ``POST /v1/chat/completions``: content ``"Hello from the toiotech emulator. You said: <last user text>"``,
-  plus ``" (saw 1 image, 1 video at fps 2)"`` for media parts; reasoning ``"Thinking about: <text>"`` in the
-  ``reasoning_style`` shape, dropped by ``thinking: {"type": "disabled"}``, ``enable_thinking: false`` or
+  plus ``" (saw 1 image, 1 video at fps 2)"`` for media parts; reasoning ``"Thinking about: <text>"`` from
+  reasoning models, dropped by ``thinking: {"type": "disabled"}``, ``enable_thinking: false`` or
   ``reasoning_effort: "none"``. After a ``tool`` message: ``"... The tool said: <tool output>"``.
 - Long streams: a last user text containing ``"stream N chunks"``, or ``max_tokens`` /
   ``max_completion_tokens`` (Responses: ``max_output_tokens``) = N, gives exactly N content deltas (padded with
   ``" w<i>"`` words, or cut with ``finish_reason: "length"`` when a token limit cuts the reply).
-- Tool calls: when ``tools`` are offered, ``tool_choice`` is not ``"none"`` and the last message is not a tool
-  result, and either ``tool_choice`` forces a call (``"required"`` or a named function) or the last user text
-  names a tool (``get_weather`` or ``get weather``). Arguments are built from the tool's JSON schema
-  (strings ``"example"`` or the first enum value, integers 3, numbers 1.5, booleans true, one array item).
-  Ids are ``call_emu_<n>``; several named tools give parallel calls unless ``parallel_tool_calls`` is false.
+- Tool calls (``_tools``): when the last user text names a tool or uses words of its name or description, or
+  ``tool_choice`` forces one; several when parallel calls are allowed. Arguments fill the tool's JSON schema from
+  the conversation (``_schema_values``). Ids are ``call_emu_<n>``; Gemini calls carry a thought signature.
 - Structured output: ``response_format`` ``json_schema`` (Responses: ``text.format``) → JSON built from the
-  schema; ``json_object`` → ``{"answer": "<reply text>"}``.
+  schema (one array entry per page of an attached PDF where the array is about pages); ``json_object`` → the
+  keys the prompt asks for, else ``{"answer": "<reply text>"}``.
 - ``POST /v1/responses`` (named events, no ``[DONE]``), ``/v1/files`` (Ark, OpenAI or 501),
-  ``POST /v1/embeddings`` (hash-based unit vectors), ``GET /v1/models``; anything else is new-api's 404.
+  ``POST /v1/embeddings`` (deterministic unit vectors of the model's length), ``GET /v1/models``; anything else
+  is new-api's 404.
 
 Every response carries an ``X-Oneapi-Request-Id`` header. Run ``python -m langchain_toiotech.testing --port N``
 to serve from the command line.

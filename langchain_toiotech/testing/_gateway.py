@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections import deque
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Generic, TypeVar
 
 from langchain_toiotech.testing._faults import Fault, fault_reply
@@ -31,6 +31,11 @@ class Outcome:
     reply: Reply | None
     fault: Fault | None
     request_id: str
+
+    @property
+    def status(self) -> int | None:
+        """The status sent (None when the connection is dropped)."""
+        return self.reply.status if self.reply is not None else None
 
 
 @dataclass
@@ -141,7 +146,22 @@ class Gateway:
         with self._lock:
             self._request_counter += 1
             request_id = f"20260101000000{self._request_counter:09d}emu"
-            self._records.append(incoming.record())
+            if self._records.maxlen != 0:
+                self._records.append(replace(incoming.record(), request_id=request_id))
+        outcome = self._decide(incoming, request_id)
+        self._record_status(request_id, outcome.status)
+        return outcome
+
+    def _record_status(self, request_id: str, status: int | None) -> None:
+        """Write the answer's status into the request's log entry (still near the end, unless dropped)."""
+        with self._lock:
+            for offset in range(1, len(self._records) + 1):
+                record = self._records[-offset]
+                if record.request_id == request_id:
+                    self._records[-offset] = replace(record, status=status)
+                    return
+
+    def _decide(self, incoming: Incoming, request_id: str) -> Outcome:
         denied = self._check_auth(incoming, request_id)
         if denied is not None:
             return Outcome(denied, None, request_id)

@@ -22,6 +22,9 @@ class RecordedRequest:
         body: The parsed JSON value for JSON requests; for multipart uploads a dict of form fields in which
             each file part is ``{"filename": ..., "content_type": ..., "size": n}``; the raw bytes otherwise.
         query: Query parameters (the last value wins when a name repeats).
+        status: The HTTP status the emulator answered with (None for a dropped connection), so a test can assert
+            on a strict-mode refusal (a 404 for an unknown model, a vendor's 400) without reading the reply.
+        request_id: The ``X-Oneapi-Request-Id`` the emulator gave the request (it ends each error message).
     """
 
     method: str
@@ -29,6 +32,8 @@ class RecordedRequest:
     headers: dict[str, str]
     body: Any
     query: dict[str, str] = field(default_factory=dict)
+    status: int | None = None
+    request_id: str = ""
 
 
 @dataclass(frozen=True)

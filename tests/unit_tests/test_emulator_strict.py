@@ -280,3 +280,16 @@ def test_dimensions_only_for_models_that_take_them(client: httpx.Client) -> None
     assert response.json()["error"]["message"] == "This model does not support specifying dimensions."
     too_long = _post(client, "/embeddings", {"model": "text-embedding-3-small", "input": "x", "dimensions": 4096})
     assert too_long.status_code == 400
+
+
+def test_the_request_log_has_each_answers_status_and_request_id_never_the_key(
+    client: httpx.Client, gw: GatewayEmulator
+) -> None:
+    ok = _chat(client, "gpt-4o-mini")
+    refused = _chat(client, "gpt-4o-mni")
+    first, second = gw.requests
+    assert (first.status, second.status) == (200, 404)
+    assert first.request_id == ok.headers["x-oneapi-request-id"]
+    assert second.request_id in refused.json()["error"]["message"]
+    assert second.body["model"] == "gpt-4o-mni"
+    assert second.headers["authorization"] == "Bearer ***"
