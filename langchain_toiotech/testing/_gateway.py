@@ -146,8 +146,7 @@ class Gateway:
         with self._lock:
             self._request_counter += 1
             request_id = f"20260101000000{self._request_counter:09d}emu"
-            if self._records.maxlen != 0:
-                self._records.append(replace(incoming.record(), request_id=request_id))
+            self._records.append(replace(incoming.record(), request_id=request_id))
         outcome = self._decide(incoming, request_id)
         self._record_status(request_id, outcome.status)
         return outcome
