@@ -235,7 +235,11 @@ class GatewayClient(BaseModel):
     `max_body_bytes` (256 MiB), `max_error_body_bytes` (1 MiB), `max_event_bytes` (64 MiB), `max_drain_bytes`
     (64 KiB). Over a limit, `ResponseTooLargeError` names it; no legitimate reply comes near the defaults."""
     http_client: httpx.Client | None = Field(default=None, exclude=True)
-    """Your own `httpx.Client` (proxies, mock transports); by default a shared pooled client is used."""
+    """Your own `httpx.Client` (proxies, mock transports); by default a shared pooled client is used.
+
+    `timeout` still bounds the call, checked between reads and capping each attempt's httpx timeouts, but a
+    server dripping the headers byte by byte is bounded only per read (the pooled client bounds every read).
+    """
     http_async_client: httpx.AsyncClient | None = Field(default=None, exclude=True)
     """Your own `httpx.AsyncClient`; by default a pooled client per event loop is used."""
 
