@@ -163,7 +163,7 @@ def _json_request(method: str, path: str, settings: TransportSettings, **kwargs:
             method,
             url,
             headers=settings.headers(stream=stream),
-            timeout=capped_timeout(settings.request_timeout(stream=stream)),
+            timeout=capped_timeout(settings.request_timeout(stream=stream), reads=not stream),
             **kwargs,
         )
 

@@ -167,21 +167,26 @@ def capped(timeout: float | None, expiry: type[Exception]) -> float | None:
     return left if timeout is None else min(timeout, left)
 
 
-def capped_timeout(timeout: httpx.Timeout) -> httpx.Timeout:
-    """A request's httpx timeouts, none longer than the time left (for clients without `DeadlineBackend`)."""
+def capped_timeout(timeout: httpx.Timeout, *, reads: bool = True) -> httpx.Timeout:
+    """A request's httpx timeouts, none longer than the time left (for clients without `DeadlineBackend`).
+
+    With `reads=False` the read timeout is kept: a stream's reads outlive the deadline of its first content,
+    and `stream_chunk_timeout` is what bounds its silences after that.
+    """
     left = time_left()
     if left is None:
         return timeout
     left = max(left, 0.0)
 
-    # A value barely over the time left is kept: the overrun is negligible and a first attempt then carries the
-    # caller's timeouts exactly (and the same object: invoke is a hot path); a retry's are cut to what remains.
-    values = (timeout.connect, timeout.read, timeout.write, timeout.pool)
-    if all(value is not None and value <= left + _CAP_TOLERANCE for value in values):
-        return timeout
-    connect, read, write, pool = (
-        value if value is not None and value <= left + _CAP_TOLERANCE else left for value in values
-    )
+    def cap(value: float | None) -> float | None:
+        # A value barely over the time left is kept: the overrun is negligible and a first attempt then
+        # carries the caller's timeouts exactly; a retry's are cut to what remains.
+        return value if value is not None and value <= left + _CAP_TOLERANCE else left
+
+    connect, write, pool = cap(timeout.connect), cap(timeout.write), cap(timeout.pool)
+    read = cap(timeout.read) if reads else timeout.read
+    if (connect, read, write, pool) == (timeout.connect, timeout.read, timeout.write, timeout.pool):
+        return timeout  # the same object: nothing allocated on invoke's path
     return httpx.Timeout(connect=connect, read=read, write=write, pool=pool)
 
 

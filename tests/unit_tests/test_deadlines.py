@@ -221,3 +221,21 @@ def test_proxy_pools_from_the_environment_get_the_backend_too(monkeypatch: pytes
         assert install_deadline_backend(client)
         pools = [client._transport._pool] + [mount._pool for mount in client._mounts.values() if mount]  # type: ignore[attr-defined]
         assert all(isinstance(pool._network_backend, DeadlineBackend) for pool in pools)
+
+
+@pytest.mark.parametrize("use_async", [False, True], ids=["stream", "astream"])
+async def test_after_the_first_content_silences_are_bounded_by_stream_chunk_timeout_not_timeout(
+    *, use_async: bool
+) -> None:
+    # A reasoning model may pause longer than `timeout` mid-answer; `stream_chunk_timeout` is what allows it.
+    def behave(exchange: Exchange) -> None:
+        if exchange.read_request() is not None and exchange.send(CHUNKED_SSE_HEAD + WORD) and not exchange.wait(1.6):
+            exchange.send(WORD + sse(chat_chunk(finish="stop")) + sse("[DONE]") + b"0\r\n\r\n")
+
+    with HostileServer(behave) as server:
+        model = make_model(server, timeout=1.0, stream_chunk_timeout=4.0)
+        call = (lambda: model.astream("hi")) if use_async else (lambda: model.stream("hi"))
+        error, _, chunks = await timed_call(call, use_async=use_async)
+
+    assert error is None, error
+    assert "".join(str(chunk.content) for chunk in chunks) == "word word "
