@@ -47,12 +47,19 @@ def test_a_timeout_that_cannot_work_fails_at_construction(client: str, value: ob
         FACTORIES[client](timeout=value)
 
 
+# Every other duration the chat model declares (stream_chunk_timeout, stream_total_timeout, ...).
+STREAM_TIMEOUTS = sorted(name for name in ChatToiotech.model_fields if name.endswith("timeout") and name != "timeout")
+
+
+@pytest.mark.parametrize("field", STREAM_TIMEOUTS)
 @pytest.mark.parametrize("value", [-5, math.nan, 0, math.inf], ids=["negative", "nan", "zero", "infinite"])
-def test_a_stream_chunk_timeout_that_cannot_work_fails_at_construction(value: float) -> None:
-    with pytest.raises(ValueError, match="stream_chunk_timeout must be a positive, finite number of seconds"):
-        FACTORIES["chat"](stream_chunk_timeout=value)
-    with pytest.raises(ValueError, match="stream_chunk_timeout must be"):
-        FACTORIES["loader"](chat_kwargs={"stream_chunk_timeout": value})
+def test_a_stream_timeout_that_cannot_work_fails_at_construction(field: str, value: float) -> None:
+    assert "stream_chunk_timeout" in STREAM_TIMEOUTS
+    with pytest.raises(ValueError, match=f"{field} must be a positive, finite number of seconds"):
+        FACTORIES["chat"](**{field: value})
+    with pytest.raises(ValueError, match=f"{field} must be"):
+        FACTORIES["loader"](chat_kwargs={field: value})
+    FACTORIES["chat"](**{field: 2.5})
 
 
 @pytest.mark.parametrize("client", CLIENTS)
@@ -172,4 +179,7 @@ def test_a_base_url_with_a_query_is_shown_as_given_everywhere() -> None:
     assert model._identifying_params["base_url"] == url
     assert url in repr(model)
     assert model._get_invocation_params()["base_url"] == url
+    dumped = dumpd(model)
+    assert dumped["kwargs"]["base_url"] == url
+    assert dumped["kwargs"]["api_key"] == {"lc": 1, "type": "secret", "id": ["TOIOTECH_API_KEY"]}
     assert KEY not in json.dumps(dumpd(model)) + repr(model) + repr(model._get_invocation_params())
