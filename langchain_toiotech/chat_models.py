@@ -19,15 +19,13 @@ from langchain_core.language_models import (
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable
-from pydantic import Field, field_validator, model_validator
+from pydantic import model_validator
 
-from langchain_toiotech._content_blocks import check_fps
-from langchain_toiotech._pass_back import PassBackMode
+from langchain_toiotech._chat_fields import ChatFields
 from langchain_toiotech._profiles import model_family, model_profile
 from langchain_toiotech._reasoning_controls import check_knob
-from langchain_toiotech._routing import RequestDefaults, plan_request
+from langchain_toiotech._routing import plan_request
 from langchain_toiotech._serialization import GatewaySerializable
-from langchain_toiotech._settings import RequestFieldClient
 from langchain_toiotech._structured import (
     StructuredOutputMethod,
     ToolLike,
@@ -42,7 +40,7 @@ from langchain_toiotech._version import __version__
 logger = logging.getLogger("langchain_toiotech")
 
 
-class ChatToiotech(RequestFieldClient, GatewaySerializable, BaseChatModel):
+class ChatToiotech(ChatFields, GatewaySerializable, BaseChatModel):
     """Chat model for the toiotech AI gateway (OpenAI-compatible, ~150 models from many vendors).
 
     Reasoning text from every vendor (`reasoning_content`, `reasoning`, `reasoning_details`, or a
@@ -171,68 +169,11 @@ class ChatToiotech(RequestFieldClient, GatewaySerializable, BaseChatModel):
         Responses route automatically.
     """
 
-    model: str = Field(alias="model_name")
-    """Model name as the gateway knows it."""
-    stream_chunk_timeout: float | None = None
-    """Longest silence allowed in a stream, the wait for its first bytes included (default: `timeout`).
-
-    A stall raises `APITimeoutError` instead of hanging; the gateway's `: PING` comments count as bytes, so
-    a slow reasoning model that pings stays alive, but only until `timeout` if no content has come by then
-    (the first content must arrive within `timeout` of the call's start), and until `stream_total_timeout`.
-    """
-    stream_total_timeout: float | None = None
-    """The most a whole stream may take, in seconds, from the call's start to its last chunk (default: no bound).
-
-    Past it the stream raises `APITimeoutError` after the chunks that arrived, whatever the server sends.
-    """
-    temperature: float | None = None
-    """Sampling temperature."""
-    max_tokens: int | None = None
-    """Maximum tokens to generate."""
-    max_completion_tokens: int | None = None
-    """Maximum tokens to generate including reasoning (OpenAI o-series / GPT-5, Doubao)."""
-    top_p: float | None = None
-    """Nucleus sampling probability mass."""
-    stop: list[str] | str | None = Field(default=None, alias="stop_sequences")
-    """Stop sequences."""
-    n: int | None = None
-    """Number of choices to generate (non-streaming calls only)."""
-    seed: int | None = None
-    """Seed for reproducible sampling where the vendor supports it."""
-    reasoning_effort: str | None = None
-    """Reasoning effort (`minimal`, `low`, `medium`, `high`) for models that accept it."""
-    reasoning: dict[str, Any] | None = None
-    """Unified reasoning knob `{"effort", "budget_tokens", "enabled"}`, translated per model family.
-
-    Raw vendor fields (`reasoning_effort`, `extra_body`, `model_kwargs`) win where both are set.
-    """
-    reasoning_pass_back: PassBackMode = "auto"  # noqa: S105 - "pass" here is not a password
-    """Send earlier turns' reasoning back: `auto` follows the family's rule, `always` or `never` override."""
-    video_fps: float | None = None
-    """Default fps for video blocks that do not set one; 0.2 to 5 (Ark's range). None leaves it to the vendor (1)."""
-    use_responses_api: bool | None = None
-    """Send requests to the Responses API (`/responses`); None = automatic.
-
-    Automatic picks it for models the gateway serves only there (gpt-5.1-codex, gpt-5.2-pro) and for
-    messages that reference uploaded files by `file_id`; True or False forces a route.
-    """
-    streaming: bool = False
-    """Stream even when `invoke` is called."""
-    stream_usage: bool = True
-    """Ask for usage in streams (`stream_options.include_usage`)."""
-    extra_body: dict[str, Any] | None = None
-    """Vendor fields merged into the top level of the JSON body (as the OpenAI SDK's `extra_body`)."""
-
     def __init__(self, **kwargs: Any) -> None:
         """Create the model; see the class docstring for the arguments."""
         # Declared here so type checkers take `model=` and a plain `str` api_key instead of pydantic's
         # synthesized signature (the field aliases and SecretStr would not type-check).
         super().__init__(**kwargs)
-
-    @field_validator("video_fps")
-    @classmethod
-    def _check_video_fps(cls, value: float | None) -> float | None:
-        return None if value is None else check_fps(value)
 
     @model_validator(mode="after")
     def _validate_settings(self) -> Self:
@@ -247,24 +188,6 @@ class ChatToiotech(RequestFieldClient, GatewaySerializable, BaseChatModel):
     @property
     def _llm_type(self) -> str:
         return "toiotech-chat"
-
-    @property
-    def model_name(self) -> str:
-        """The model's name, under langchain-openai's attribute name (`model` is ours)."""
-        return self.model
-
-    @property
-    def _default_params(self) -> dict[str, Any]:
-        params = {
-            "temperature": self.temperature,
-            "max_tokens": self.max_tokens,
-            "max_completion_tokens": self.max_completion_tokens,
-            "top_p": self.top_p,
-            "n": self.n,
-            "seed": self.seed,
-            "reasoning_effort": self.reasoning_effort,
-        }
-        return {key: value for key, value in params.items() if value is not None}
 
     @property
     def _identifying_params(self) -> dict[str, Any]:
@@ -313,26 +236,6 @@ class ChatToiotech(RequestFieldClient, GatewaySerializable, BaseChatModel):
 
     def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
         return langsmith_params(self._get_invocation_params(stop=stop, **kwargs), stop)
-
-    def _stream_chunk_timeout(self) -> float | None:
-        return self.stream_chunk_timeout
-
-    def _stream_total_timeout(self) -> float | None:
-        return self.stream_total_timeout
-
-    @property
-    def _request_defaults(self) -> RequestDefaults:
-        return RequestDefaults(
-            model=self.model,
-            params={**self._default_params, **self.model_kwargs},
-            extra_body=self.extra_body or {},
-            reasoning=self.reasoning,
-            stop=self.stop,
-            stream_usage=self.stream_usage,
-            video_fps=self.video_fps,
-            pass_back=self.reasoning_pass_back,
-            use_responses_api=self.use_responses_api,
-        )
 
     def _generate(
         self,
