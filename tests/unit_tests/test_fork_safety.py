@@ -13,6 +13,7 @@ import multiprocessing
 import os
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -50,6 +51,27 @@ def ask_async(prompt: str) -> tuple[int, str]:
     return os.getpid(), str(asyncio.run(_model.ainvoke(prompt)).content)
 
 
+def fd_links() -> list[str]:
+    links = []
+    for fd in Path("/proc/self/fd").iterdir():
+        try:
+            links.append(str(fd.readlink()))
+        except OSError:  # the descriptor the listing itself used is gone by now
+            continue
+    return links
+
+
+def holds_socket(link: str) -> bool:
+    """Whether this process has a descriptor open on the socket `link` (`socket:[inode]`) names."""
+    return link in fd_links()
+
+
+def socket_link(client: Any) -> str:
+    (connection,) = client._transport._pool.connections
+    fd = connection._connection._network_stream.get_extra_info("socket").fileno()
+    return str(Path(f"/proc/self/fd/{fd}").readlink())
+
+
 def forking_pool() -> ProcessPoolExecutor:
     return ProcessPoolExecutor(WORKERS, mp_context=multiprocessing.get_context("fork"))
 
@@ -65,9 +87,12 @@ def idle_connections() -> list[Any]:
 def test_forked_workers_get_their_own_answers(model: ChatToiotech) -> None:
     assert model.invoke("parent first").content == expected("parent first")
     (parents_connection,) = idle_connections()
+    parents_socket = socket_link(_pools.shared_sync_client())
     pids = set()
 
     with forking_pool() as pool:
+        assert pool.submit(holds_socket, parents_socket).result(timeout=60) is False  # closed in the child
+        assert holds_socket(parents_socket)  # not in the parent
         for round_ in range(ROUNDS):
             questions = prompts(round_)
             answers = list(pool.map(ask, questions, timeout=60))
@@ -84,7 +109,9 @@ def test_workers_forked_from_a_running_event_loop(model: ChatToiotech) -> None:
     async def parent() -> list[tuple[int, str]]:
         assert (await model.ainvoke("parent first")).content == expected("parent first")
         loop = asyncio.get_running_loop()
+        parents_socket = socket_link(_pools.shared_async_client())
         with forking_pool() as pool:  # forked while this loop runs, with its pool holding an idle socket
+            assert await loop.run_in_executor(pool, holds_socket, parents_socket) is False
             answers = await asyncio.gather(
                 *(loop.run_in_executor(pool, ask_async, question) for question in prompts(0) * 2)
             )
