@@ -18,6 +18,7 @@ from langchain_toiotech._content_parts import split_content
 from langchain_toiotech._convert import MODEL_PROVIDER, response_metadata
 from langchain_toiotech._pass_back import TOOL_CALL_EXTRAS_KEY
 from langchain_toiotech._reasoning import ThinkTagSplitter, reasoning_from_fields
+from langchain_toiotech._reply_shape import arguments_text
 from langchain_toiotech._usage import create_usage_metadata, find_usage
 
 logger = logging.getLogger("langchain_toiotech")
@@ -164,7 +165,7 @@ class ChatStreamAssembler:
             chunks.append(
                 ToolCallChunk(
                     name=self._once(index, "name", function.get("name")),
-                    args=function.get("arguments") or "",
+                    args=arguments_text(function.get("arguments")),
                     id=self._once(index, "id", raw.get("id")),
                     index=index,
                     type="tool_call_chunk",

@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import AsyncExitStack, ExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final, TypeVar, cast
+from typing import Any, BinaryIO, Final, TypeVar, cast
 
 import httpx
 
@@ -35,6 +35,7 @@ from langchain_toiotech._reading import aread_reply, read_reply
 from langchain_toiotech._redaction import redact_error, redact_response, redact_text, redacting
 from langchain_toiotech._release import adrain, drain, guard_body
 from langchain_toiotech._retry import next_delay
+from langchain_toiotech._upload_file import SizedUpload
 from langchain_toiotech._version import __version__
 from langchain_toiotech.errors import (
     APIConnectionError,
@@ -179,14 +180,15 @@ def _upload_request(
 ) -> RequestFactory:
     def build(client: httpx.Client | httpx.AsyncClient, resources: ExitStack) -> httpx.Request:
         # Reopened on every attempt, so a retry sends the file from its first byte; httpx streams it.
-        handle = resources.enter_context(file_path.open("rb"))
+        # Read through SizedUpload: a file that changes size mid-upload raises FileChangedError naming it.
+        handle = SizedUpload(resources.enter_context(file_path.open("rb")), file_path)
         return client.build_request(
             "POST",
             settings.url(path),
             headers=settings.headers(),
             timeout=capped_timeout(settings.request_timeout()),
             data=dict(fields),
-            files={"file": (file_path.name, handle, mime_type)},
+            files={"file": (file_path.name, cast("BinaryIO", handle), mime_type)},  # read, seek and tell suffice
         )
 
     return build

@@ -28,7 +28,9 @@ from langchain_toiotech._content_parts import split_content
 from langchain_toiotech._message_parts import PartsPolicy, parts_policy, system_content, tool_content
 from langchain_toiotech._pass_back import TOOL_CALL_EXTRAS_KEY
 from langchain_toiotech._reasoning import reasoning_from_fields, split_think_tags
+from langchain_toiotech._reply_shape import arguments_text, chat_choices
 from langchain_toiotech._usage import create_usage_metadata
+from langchain_toiotech.errors import MalformedResponseError
 
 JSONObject = dict[str, Any]
 
@@ -151,8 +153,15 @@ def parse_raw_tool_calls(
     for raw in raw_calls:
         if not isinstance(raw, dict) or not isinstance(raw.get("function"), dict):
             continue
+        arguments = raw["function"].get("arguments")
+        # A relay may send the arguments object itself instead of JSON text: it is the arguments all the same.
+        wire = (
+            raw
+            if isinstance(arguments, str | None)
+            else {**raw, "function": {**raw["function"], "arguments": arguments_text(arguments)}}
+        )
         try:
-            parsed = parse_tool_call(raw, return_id=True)
+            parsed = parse_tool_call(wire, return_id=True)
         except OutputParserException as error:
             invalid.append(make_invalid_tool_call(raw, str(error)))
             continue
@@ -230,7 +239,7 @@ def create_chat_result(body: JSONObject) -> ChatResult:
     usage = body.get("usage")
     usage_metadata = create_usage_metadata(usage) if isinstance(usage, dict) else None
     generations = []
-    for choice in body.get("choices") or []:
+    for choice in chat_choices(body, what="a chat completion"):
         message = convert_dict_to_message(choice.get("message") or {})
         finish_reason = choice.get("finish_reason")
         message.response_metadata = response_metadata(body, finish_reason)
@@ -238,7 +247,7 @@ def create_chat_result(body: JSONObject) -> ChatResult:
         generations.append(ChatGeneration(message=message, generation_info={"finish_reason": finish_reason}))
     if not generations:
         msg = f"The gateway answered without any choices: {json.dumps(body)[:300]}"
-        raise ValueError(msg)
+        raise MalformedResponseError(msg, what="a chat completion")
     llm_output = {
         "token_usage": usage,
         "model_name": body.get("model"),

@@ -15,6 +15,7 @@ from langchain_core.messages import AIMessageChunk, ToolCallChunk
 from langchain_core.outputs import ChatGenerationChunk
 
 from langchain_toiotech._convert import MODEL_PROVIDER
+from langchain_toiotech._reply_shape import arguments_text
 from langchain_toiotech._responses import (
     REASONING_ITEMS_KEY,
     finish_reason,
@@ -104,7 +105,7 @@ class ResponsesStreamAssembler:
         return [_message(additional_kwargs={"refusal": refusal})] if refusal else []
 
     def _reasoning_delta(self, event: JSONObject) -> list[AIMessageChunk]:
-        delta = str(event.get("delta") or "")
+        delta = arguments_text(event.get("delta"))
         if not delta:
             return []
         part = _reasoning_part(event)
@@ -131,7 +132,7 @@ class ResponsesStreamAssembler:
         index = _index(event)
         self._call_items.add(index)
         self._tool_calls = True
-        arguments = str(item.get("arguments") or "")
+        arguments = arguments_text(item.get("arguments"))
         if arguments:
             self._call_args.add(index)
         call = ToolCallChunk(
@@ -140,7 +141,7 @@ class ResponsesStreamAssembler:
         return [_message(tool_call_chunks=[call])]
 
     def _arguments_delta(self, event: JSONObject) -> list[AIMessageChunk]:
-        delta = str(event.get("delta") or "")
+        delta = arguments_text(event.get("delta"))
         if not delta:
             return []
         index = _index(event)

@@ -17,6 +17,7 @@ import httpx
 from langchain_toiotech._deadline import StreamDeadlines, adeadline_scope, deadline_scope
 from langchain_toiotech._limits import DEFAULT_REPLY_LIMITS, ReplyLimits, excerpt, parse_json
 from langchain_toiotech._reading import aiter_events, aread_reply, iter_events, read_reply
+from langchain_toiotech._reply_shape import chat_choices
 from langchain_toiotech._sse import ServerSentEvent
 from langchain_toiotech.errors import APITimeoutError, MalformedStreamError, StreamError
 
@@ -69,7 +70,7 @@ class ChatStreamState:
             self.done = True
             return None
         chunk = _parse_event_data(data)
-        choices = chunk.get("choices") or []
+        choices = chat_choices(chunk, what="a stream chunk", error=MalformedStreamError)
         if chunk.get("error") is not None:
             raise stream_error_from_payload(chunk, prefix="The gateway reported an error mid-stream")
         for choice in choices:
@@ -122,7 +123,7 @@ def completion_as_chunk(body: JSONObject) -> JSONObject:
             "delta": choice.get("message") or {},
             "finish_reason": choice.get("finish_reason") or "stop",
         }
-        for choice in body.get("choices") or []
+        for choice in chat_choices(body, what="a chat completion")
     ]
     return {**body, "object": "chat.completion.chunk", "choices": choices}
 
