@@ -24,6 +24,12 @@ client that breaks it gets the same 400 the live gateway relays from the vendor:
   (https://platform.xiaomimimo.com/docs/en-US/usage-guide/passing-back-reasoning_content); MiMo's 400 body
   ``{"code": "400", "message": "Param Incorrect", "param": "The reasoning_content in the thinking mode must be
   passed back to the API.", "type": ""}`` (chatboxai/chatbox#3716, earendil-works/pi#4602).
+- JSON mode (OpenAI, DeepSeek, DashScope): ``response_format: {"type": "json_object"}`` needs the word "json"
+  somewhere in the messages (https://platform.openai.com/docs/guides/structured-outputs#json-mode: "the API will
+  throw an error if the string "JSON" does not appear somewhere in the context"); each vendor's 400 text as
+  recorded in client code that works around it (OpenAI's "'messages' must contain the word 'json' in some
+  form, to use 'response_format' of type 'json_object'.", DeepSeek's "Prompt must contain ...", and on the
+  Responses route "Response input messages must contain ..." with ``param: "text.format"``).
 """
 
 from __future__ import annotations
@@ -32,7 +38,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final
 
 from langchain_toiotech.testing._models import EmulatedModel
-from langchain_toiotech.testing._prompt import thinking_disabled
+from langchain_toiotech.testing._prompt import text_of, thinking_disabled
 from langchain_toiotech.testing._wire import Reply, error_reply, json_reply, with_request_id
 
 GEMINI_SKIP_SIGNATURE: Final = "skip_thought_signature_validator"
@@ -179,16 +185,61 @@ CONTRACTS: Final[dict[str, _Rule]] = {
 """Family → its history rule."""
 
 
-def check_contracts(body: Mapping[str, Any], model: EmulatedModel, request_id: str) -> Reply | None:
-    """Apply the model family's history contract to a chat request.
+_JSON_WORD_FAMILIES: Final = frozenset({"openai", "openai-reasoning", "deepseek", "qwen"})
+
+
+def _mentions_json(items: Any) -> bool:
+    if not isinstance(items, Sequence) or isinstance(items, str):
+        return isinstance(items, str) and "json" in items.lower()
+    return any("json" in text_of(item.get("content")).lower() for item in items if isinstance(item, Mapping))
+
+
+def json_word_refusal(body: Mapping[str, Any], route: str, model: EmulatedModel, request_id: str) -> Reply | None:
+    """JSON mode without the word "json" in the messages: the vendor's 400.
 
     Args:
         body: The JSON body.
+        route: ``"/chat/completions"`` or ``"/responses"``.
         model: The model.
         request_id: The request id.
 
     Returns:
-        The vendor's 400 when the history breaks the contract, else None.
+        The 400, or None.
     """
+    if model.family not in _JSON_WORD_FAMILIES:
+        return None
+    if route == "/responses":
+        text_field = body.get("text")
+        fmt = text_field.get("format") if isinstance(text_field, Mapping) else None
+        if not (isinstance(fmt, Mapping) and fmt.get("type") == "json_object") or _mentions_json(body.get("input")):
+            return None
+        text = "Response input messages must contain the word 'json' in some form to use 'text.format' of type "
+        text += "'json_object'."
+        return error_reply(400, with_request_id(text, request_id), code=None, param="text.format")
+    fmt = body.get("response_format")
+    if not (isinstance(fmt, Mapping) and fmt.get("type") == "json_object") or _mentions_json(body.get("messages")):
+        return None
+    if model.family == "deepseek":
+        text = "Prompt must contain the word 'json' in some form to use 'response_format' of type 'json_object'"
+    else:
+        text = "'messages' must contain the word 'json' in some form, to use 'response_format' of type 'json_object'."
+    return error_reply(400, with_request_id(text, request_id), code=None, param="messages")
+
+
+def check_contracts(body: Mapping[str, Any], route: str, model: EmulatedModel, request_id: str) -> Reply | None:
+    """Apply the model family's contracts to a request: JSON mode's word, then the history rule (chat).
+
+    Args:
+        body: The JSON body.
+        route: ``"/chat/completions"`` or ``"/responses"``.
+        model: The model.
+        request_id: The request id.
+
+    Returns:
+        The vendor's 400 when the request breaks a contract, else None.
+    """
+    refused = json_word_refusal(body, route, model, request_id)
+    if refused is not None or route != "/chat/completions":
+        return refused
     rule = CONTRACTS.get(model.family)
     return rule(body, model, request_id) if rule is not None else None

@@ -181,9 +181,7 @@ class Router:
     @staticmethod
     def _strict_refusal(key: str, body: Mapping[str, Any], model: EmulatedModel, request_id: str) -> Reply | None:
         refused = check_media(body, key, model, request_id)
-        if refused is None and key == "/chat/completions":
-            refused = check_contracts(body, model, request_id)
-        return refused
+        return refused if refused is not None else check_contracts(body, key, model, request_id)
 
     def _model(self, name: str, request_id: str) -> Reply:
         if self.models.get(name) is not None:

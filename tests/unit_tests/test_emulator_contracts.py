@@ -186,3 +186,35 @@ def test_a_client_that_drops_kimi_reasoning_gets_moonshots_400(gw: GatewayEmulat
     messages += [call_turn, ToolMessage("sunny", tool_call_id=call_turn.tool_calls[0]["id"])]
     with pytest.raises(BadRequestError, match="reasoning_content is missing in assistant tool call message"):
         bound.invoke(messages)
+
+
+@pytest.mark.parametrize(
+    ("model", "start"),
+    [
+        ("gpt-4o-mini", "'messages' must contain the word 'json' in some form, to use 'response_format' of type"),
+        ("deepseek-chat", "Prompt must contain the word 'json' in some form to use 'response_format' of type"),
+        ("qwen3-max", "'messages' must contain the word 'json' in some form"),
+    ],
+)
+def test_json_mode_needs_the_word_json_in_the_messages(client: httpx.Client, model: str, start: str) -> None:
+    fmt = {"type": "json_object"}
+    assert _error_message(
+        _send(client, model, [{"role": "user", "content": "Give me facts."}], response_format=fmt)
+    ).startswith(start)
+    asked = [{"role": "user", "content": "Give me facts as JSON."}]
+    assert _send(client, model, asked, response_format=fmt).status_code == 200
+    body = {"model": "gpt-5", "input": "Give me facts.", "text": {"format": fmt}, "instructions": "Answer in JSON."}
+    refused = client.post("/responses", json=body)
+    assert refused.json()["error"]["param"] == "text.format"  # the word must be in the input, not the instructions
+    assert (
+        _send(client, "glm-4.6", [{"role": "user", "content": "Give me facts."}], response_format=fmt).status_code
+        == 200
+    )
+
+
+def test_chat_toiotech_json_mode_with_a_prompt_that_says_json_is_accepted(gw: GatewayEmulator) -> None:
+    model = ChatToiotech(model="gpt-4o-mini", base_url=gw.base_url, api_key="sk-test", max_retries=0)
+    structured = model.with_structured_output(method="json_mode")
+    assert set(structured.invoke("Return JSON with 'city' and 'country' keys.")) == {"city", "country"}
+    with pytest.raises(BadRequestError, match="must contain the word 'json'"):
+        structured.invoke("Tell me about Paris.")
