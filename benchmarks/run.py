@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from concurrency import concurrency_rows  # benchmarks/ is on sys.path when this file runs
 from langchain_openai import ChatOpenAI
 
 from langchain_toiotech import ChatToiotech
@@ -36,6 +37,9 @@ TARGETS = {
     "invoke vs raw httpx": 1.3,
     "stream 5000 chunks vs ChatOpenAI": 0.7,
     "abatch 64 vs ChatOpenAI": 1.0,
+    "astream 1000 concurrent vs ChatOpenAI": 1.0,
+    "astream 1000 vs 5x astream 200": 1.3,
+    "astream 2000 vs 10x astream 200": 1.3,
     "import vs langchain_openai": 0.5,
 }
 
@@ -151,7 +155,7 @@ def report(name: str, ours: float, theirs: float, unit: str = "ms") -> None:
     verdict = "" if target is None else f" (target ≤ {target:.1f}: {'met' if ratio <= target else 'MISSED'})"
     scale = 1000.0 if unit == "ms" else 1.0
     print(
-        f"{name:36s} ours {ours * scale:9.3f} {unit}  theirs {theirs * scale:9.3f} {unit}  ratio {ratio:5.2f}{verdict}"
+        f"{name:44s} ours {ours * scale:9.3f} {unit}  theirs {theirs * scale:9.3f} {unit}  ratio {ratio:5.2f}{verdict}"
     )
 
 
@@ -160,6 +164,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="fewer rounds (a smoke run, noisier figures)")
     args = parser.parse_args()
     rounds, per_round = (3, 10) if args.quick else (7, 40)
+    concurrency_rounds = 1 if args.quick else 3
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores; rounds={rounds}, calls per round={per_round}")
     with emulator_process() as base_url:
         ours = ChatToiotech(model=MODEL, base_url=base_url, api_key=KEY)
@@ -178,6 +183,8 @@ def main() -> None:
         report("stream 5000 chunks vs ChatOpenAI", toiotech_s, openai_s)
         toiotech_s, openai_s = asyncio.run(paired_abatch(ours, theirs, 64, rounds))
         report("abatch 64 vs ChatOpenAI", toiotech_s, openai_s)
+        for row in concurrency_rows(base_url, concurrency_rounds):
+            report(*row)
         report(
             "import vs langchain_openai",
             import_time("from langchain_toiotech import ChatToiotech", rounds * 2),

@@ -7,6 +7,7 @@ tested against `httpx.MockTransport` and the HTTP library could be swapped in on
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 import time
@@ -18,6 +19,7 @@ from typing import Any, BinaryIO, Final, TypeVar, cast
 
 import httpx
 
+from langchain_toiotech._admission import aadmitted, admitted
 from langchain_toiotech._deadline import (
     OpenStream,
     StreamDeadlines,
@@ -30,7 +32,7 @@ from langchain_toiotech._deadline import (
     expired,
 )
 from langchain_toiotech._limits import ACCEPT_ENCODING, DEFAULT_REPLY_LIMITS, ReplyLimits, excerpt, parse_json
-from langchain_toiotech._pools import DEFAULT_TIMEOUT, shared_async_client, shared_sync_client
+from langchain_toiotech._pools import DEFAULT_TIMEOUT, POOL_CONNECTIONS, shared_async_client, shared_sync_client
 from langchain_toiotech._reading import aread_reply, read_reply
 from langchain_toiotech._redaction import redact_error, redact_response, redact_text, redacting
 from langchain_toiotech._release import adrain, drain, guard_body
@@ -272,11 +274,19 @@ class Transport:
             yield OpenStream(response, deadlines)
             drain(response, self.settings.reply_limits.max_drain_bytes)
 
+    def _admission(self) -> contextlib.AbstractContextManager[None]:
+        # Only our own pool is gated: a caller's client has limits (and perhaps a pool) we do not know.
+        if self._http_client is not None:
+            return contextlib.nullcontext()
+        # The wait for a slot is the wait for a connection: the pool timeout, cut to what is left of the call.
+        return admitted(self.client, POOL_CONNECTIONS, capped_timeout(self.settings.request_timeout()).pool)
+
     @contextmanager
     def _send(self, build: RequestFactory, *, read_body: bool = True) -> Iterator[httpx.Response]:
         attempt = 0
         while True:
             with ExitStack() as resources:
+                resources.enter_context(self._admission())
                 try:
                     response = self.client.send(build(self.client, resources), stream=True)
                     resources.callback(response.close)
@@ -348,11 +358,17 @@ class AsyncTransport:
                 yield OpenStream(response, deadlines)
                 await adrain(response, self.settings.reply_limits.max_drain_bytes)
 
+    def _admission(self) -> contextlib.AbstractAsyncContextManager[None]:
+        if self._http_client is not None:
+            return contextlib.nullcontext()
+        return aadmitted(self.client, POOL_CONNECTIONS, capped_timeout(self.settings.request_timeout()).pool)
+
     @asynccontextmanager
     async def _send(self, build: RequestFactory, *, read_body: bool = True) -> AsyncIterator[httpx.Response]:
         attempt = 0
         while True:
             async with AsyncExitStack() as resources:
+                await resources.enter_async_context(self._admission())
                 try:
                     request = build(self.client, resources.enter_context(ExitStack()))
                     response = await self.client.send(request, stream=True)

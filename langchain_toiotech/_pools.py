@@ -29,14 +29,17 @@ from typing import Final
 
 import httpx
 
+from langchain_toiotech._admission import pool_connections
 from langchain_toiotech._deadline import install_deadline_backend
 from langchain_toiotech._socket_release import close_connections_now
 
 DEFAULT_TIMEOUT: Final = httpx.Timeout(600.0, connect=10.0)
 # httpcore's pool scans every idle connection for each queued request (measured: 4 million is_idle() calls for
 # three bursts of 64 with 100 idle sockets), so a burst over a large idle pool costs more than reconnecting.
-# Twenty idle sockets keep sequential and agent traffic on warm connections and bursts cheap.
-POOL_LIMITS: Final = httpx.Limits(max_connections=200, max_keepalive_connections=20)
+# Twenty idle sockets keep sequential and agent traffic on warm connections and bursts cheap. Calls past the
+# connection count wait in `_admission`, never inside httpcore's pool (whose queue costs grow quadratically).
+POOL_CONNECTIONS: Final = pool_connections()
+POOL_LIMITS: Final = httpx.Limits(max_connections=POOL_CONNECTIONS, max_keepalive_connections=20)
 
 
 def new_sync_client(tls: ssl.SSLContext) -> httpx.Client:
