@@ -8,6 +8,21 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
+class QuietHandler(BaseHTTPRequestHandler):
+    """A request handler that logs nothing and answers in one call."""
+
+    def send_body(self, content_type: str, body: bytes, status: int = 200) -> None:
+        """Send a whole reply with its length."""
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *_: object) -> None:
+        """Keep the test output clean."""
+
+
 class _Server(ThreadingHTTPServer):
     request_queue_size = 128  # the default backlog of 5 resets a burst of concurrent connects
 

@@ -13,7 +13,6 @@ import json
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import httpx
@@ -21,7 +20,7 @@ import pytest
 
 from langchain_toiotech import ChatToiotech, _admission, _client, _pools
 from langchain_toiotech.errors import APITimeoutError
-from tests.unit_tests._loopback import serve_loopback
+from tests.unit_tests._loopback import QuietHandler, serve_loopback
 
 SLOTS = 4
 CALLS = 24
@@ -68,18 +67,10 @@ class HeldGateway:
 def held() -> Iterator[tuple[HeldGateway, str]]:
     gateway = HeldGateway()
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
+    class Handler(QuietHandler):
+        def do_POST(self) -> None:  # noqa: N802 - the name http.server dispatches to
             body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-            content_type, payload = gateway.answer(body)
-            self.send_response(200)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-
-        def log_message(self, *_: object) -> None:
-            return
+            self.send_body(*gateway.answer(body))
 
     with serve_loopback(Handler) as base_url:
         try:

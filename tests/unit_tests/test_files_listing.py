@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -18,7 +17,7 @@ import pytest
 
 from langchain_toiotech import ToiotechFiles
 from langchain_toiotech.errors import FileListError, ToiotechError
-from tests.unit_tests._loopback import serve_loopback
+from tests.unit_tests._loopback import QuietHandler, serve_loopback
 
 PAGE_SIZE = 3
 
@@ -48,20 +47,12 @@ def listing() -> EndlessListing:
 
 @pytest.fixture
 def gateway(listing: EndlessListing) -> Iterator[str]:
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
+    class Handler(QuietHandler):
+        def do_GET(self) -> None:  # noqa: N802 - the name http.server dispatches to
             url = urlsplit(self.path)
             assert url.path == "/v1/files"
             query = {key: values[-1] for key, values in parse_qs(url.query).items()}
-            body = json.dumps(listing.page(query)).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *_: object) -> None:
-            return
+            self.send_body("application/json", json.dumps(listing.page(query)).encode())
 
     with serve_loopback(Handler) as base_url:
         yield base_url
