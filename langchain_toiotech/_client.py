@@ -276,7 +276,7 @@ class Transport:
 
     def _admission(self) -> contextlib.AbstractContextManager[None]:
         # Only our own pool is gated: a caller's client has limits (and perhaps a pool) we do not know.
-        if self._http_client is not None:
+        if self.http_client is not None:
             return contextlib.nullcontext()
         # The wait for a slot is the wait for a connection: the pool timeout, cut to what is left of the call.
         return admitted(self.client, POOL_CONNECTIONS, capped_timeout(self.settings.request_timeout()).pool)
@@ -359,7 +359,7 @@ class AsyncTransport:
                 await adrain(response, self.settings.reply_limits.max_drain_bytes)
 
     def _admission(self) -> contextlib.AbstractAsyncContextManager[None]:
-        if self._http_client is not None:
+        if self.http_client is not None:
             return contextlib.nullcontext()
         return aadmitted(self.client, POOL_CONNECTIONS, capped_timeout(self.settings.request_timeout()).pool)
 
