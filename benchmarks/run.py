@@ -48,7 +48,8 @@ TARGETS = {
 def emulator_process() -> Iterator[str]:
     """Start `python -m langchain_toiotech.testing` on a free port; yield its base URL."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "langchain_toiotech.testing", "--port", "0"],
+        # Enough connections for the 2,000-stream concurrency run: the emulator answers 503 past its limit.
+        [sys.executable, "-m", "langchain_toiotech.testing", "--port", "0", "--max-connections", "2500"],
         stdout=subprocess.PIPE,
         text=True,
     )
