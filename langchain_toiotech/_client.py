@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import AsyncExitStack, ExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO, Final, TypeVar, cast
+from typing import Any, BinaryIO, Final, NamedTuple, TypeVar, cast
 
 import httpx
 
@@ -33,7 +33,7 @@ from langchain_toiotech._deadline import (
 )
 from langchain_toiotech._limits import ACCEPT_ENCODING, DEFAULT_REPLY_LIMITS, ReplyLimits, excerpt, parse_json
 from langchain_toiotech._pools import DEFAULT_TIMEOUT, POOL_CONNECTIONS, shared_async_client, shared_sync_client
-from langchain_toiotech._reading import aread_reply, read_reply
+from langchain_toiotech._reading import aread_content, read_content, read_copy
 from langchain_toiotech._redaction import redact_error, redact_response, redact_text, redacting
 from langchain_toiotech._release import adrain, drain, guard_body
 from langchain_toiotech._retry import next_delay
@@ -150,10 +150,18 @@ def _transport_failure(error: httpx.TransportError, settings: TransportSettings)
     return failure
 
 
-def _status_error(response: httpx.Response, settings: TransportSettings) -> ToiotechError:
+def _status_error(response: httpx.Response, content: bytes, settings: TransportSettings) -> ToiotechError:
     # Built from a redacted copy, so the message, `body` and `response` (which langchain-core reads into the
     # callbacks' `response_metadata`) all come out clean; the copy's request carries no Authorization header.
-    return redact_error(make_status_error(redact_response(response, settings.api_key)), settings.api_key)
+    clean = redact_response(read_copy(response, content), settings.api_key)
+    return redact_error(make_status_error(clean), settings.api_key)
+
+
+class _Reply(NamedTuple):
+    """A successful response and its decoded body, read under the reply limits (empty for a stream)."""
+
+    response: httpx.Response
+    content: bytes
 
 
 def _json_request(method: str, path: str, settings: TransportSettings, **kwargs: Any) -> RequestFactory:
@@ -200,13 +208,14 @@ def _as_is(body: JSONObject) -> JSONObject:
     return body
 
 
-def _decode_json(response: httpx.Response) -> JSONObject:
+def _decode_json(reply: _Reply) -> JSONObject:
     # A successful reply is returned exactly as sent: masking the key inside it would corrupt answers that
     # happen to contain a short key. Errors built from it are redacted where they are raised (`redacting`).
+    response, content = reply
     what = f"a {response.status_code} reply to {response.request.method} {response.request.url.path}"
-    body = parse_json(response.content, what=what)
+    body = parse_json(content, what=what)
     if not isinstance(body, dict):
-        message = f"The gateway sent {what} whose JSON is not an object: {excerpt(response.content)}"
+        message = f"The gateway sent {what} whose JSON is not an object: {excerpt(content)}"
         raise MalformedResponseError(message, what=what)
     return cast("JSONObject", body)
 
@@ -237,9 +246,9 @@ class Transport:
         with (
             redacting(self.settings.api_key),
             deadline_scope(after(self.settings.call_timeout)),
-            self._send(_json_request(method, path, self.settings, **kwargs)) as response,
+            self._send(_json_request(method, path, self.settings, **kwargs)) as reply,
         ):
-            return read(_decode_json(response))
+            return read(_decode_json(reply))
 
     def upload(
         self,
@@ -254,9 +263,9 @@ class Transport:
         with (
             redacting(self.settings.api_key),
             deadline_scope(after(self.settings.call_timeout)),
-            self._send(build) as r,
+            self._send(build) as reply,
         ):
-            return read(_decode_json(r))
+            return read(_decode_json(reply))
 
     @contextmanager
     def stream(self, path: str, body: JSONObject) -> Iterator[OpenStream]:
@@ -270,7 +279,7 @@ class Transport:
         # Errors raised while the caller reads the stream quote its events, which may echo the key.
         with redacting(self.settings.api_key), ExitStack() as resources:
             with deadline_scope(deadlines.next_bound()):
-                response = resources.enter_context(self._send(request, read_body=False))
+                response = resources.enter_context(self._send(request, read_body=False)).response
             yield OpenStream(response, deadlines)
             drain(response, self.settings.reply_limits.max_drain_bytes)
 
@@ -282,7 +291,7 @@ class Transport:
         return admitted(self.client, POOL_CONNECTIONS, capped_timeout(self.settings.request_timeout()).pool)
 
     @contextmanager
-    def _send(self, build: RequestFactory, *, read_body: bool = True) -> Iterator[httpx.Response]:
+    def _send(self, build: RequestFactory, *, read_body: bool = True) -> Iterator[_Reply]:
         attempt = 0
         while True:
             with ExitStack() as resources:
@@ -291,16 +300,16 @@ class Transport:
                     response = self.client.send(build(self.client, resources), stream=True)
                     resources.callback(response.close)
                     guard_body(response)
-                    if read_body or not response.is_success:
-                        response = read_reply(response, self.settings.reply_limits)
+                    wanted = read_body or not response.is_success  # an error's body is read to explain it
+                    content = read_content(response, self.settings.reply_limits) if wanted else b""
                 except httpx.TransportError as exc:
                     error: ToiotechError = _transport_failure(exc, self.settings)
                     cause: BaseException | None = exc
                 else:
                     if response.is_success:
-                        yield response
+                        yield _Reply(response, content)
                         return
-                    error, cause = _status_error(response, self.settings), None
+                    error, cause = _status_error(response, content, self.settings), None
             delay = next_delay(error, attempt, self.settings.max_retries)
             if delay is None:
                 raise error from cause
@@ -329,8 +338,8 @@ class AsyncTransport:
         """Send a request and turn its JSON reply into a result with `read`; errors are redacted as in `Transport`."""
         request = _json_request(method, path, self.settings, **kwargs)
         with redacting(self.settings.api_key):
-            async with acall_deadline(self.settings.call_timeout), self._send(request) as response:
-                return read(_decode_json(response))
+            async with acall_deadline(self.settings.call_timeout), self._send(request) as reply:
+                return read(_decode_json(reply))
 
     async def upload(
         self,
@@ -343,8 +352,8 @@ class AsyncTransport:
         """Upload a file as multipart form data, streamed from disk, and turn the reply into a result with `read`."""
         build = _upload_request(path, self.settings, file_path, fields, mime_type)
         with redacting(self.settings.api_key):
-            async with acall_deadline(self.settings.call_timeout), self._send(build) as response:
-                return read(_decode_json(response))
+            async with acall_deadline(self.settings.call_timeout), self._send(build) as reply:
+                return read(_decode_json(reply))
 
     @asynccontextmanager
     async def stream(self, path: str, body: JSONObject) -> AsyncIterator[OpenStream]:
@@ -354,7 +363,7 @@ class AsyncTransport:
         with redacting(self.settings.api_key):
             async with AsyncExitStack() as resources:
                 async with acall_deadline(self.settings.call_timeout, at=deadlines.next_bound()):
-                    response = await resources.enter_async_context(self._send(request, read_body=False))
+                    response = (await resources.enter_async_context(self._send(request, read_body=False))).response
                 yield OpenStream(response, deadlines)
                 await adrain(response, self.settings.reply_limits.max_drain_bytes)
 
@@ -364,7 +373,7 @@ class AsyncTransport:
         return aadmitted(self.client, POOL_CONNECTIONS, capped_timeout(self.settings.request_timeout()).pool)
 
     @asynccontextmanager
-    async def _send(self, build: RequestFactory, *, read_body: bool = True) -> AsyncIterator[httpx.Response]:
+    async def _send(self, build: RequestFactory, *, read_body: bool = True) -> AsyncIterator[_Reply]:
         attempt = 0
         while True:
             async with AsyncExitStack() as resources:
@@ -374,16 +383,16 @@ class AsyncTransport:
                     response = await self.client.send(request, stream=True)
                     resources.push_async_callback(response.aclose)
                     guard_body(response)
-                    if read_body or not response.is_success:
-                        response = await aread_reply(response, self.settings.reply_limits)
+                    wanted = read_body or not response.is_success
+                    content = await aread_content(response, self.settings.reply_limits) if wanted else b""
                 except httpx.TransportError as exc:
                     error: ToiotechError = _transport_failure(exc, self.settings)
                     cause: BaseException | None = exc
                 else:
                     if response.is_success:
-                        yield response
+                        yield _Reply(response, content)
                         return
-                    error, cause = _status_error(response, self.settings), None
+                    error, cause = _status_error(response, content, self.settings), None
             delay = next_delay(error, attempt, self.settings.max_retries)
             if delay is None:
                 raise error from cause

@@ -95,11 +95,10 @@ def parse_json(data: bytes | str, *, what: str, error: type[MalformedResponseErr
     Raises:
         MalformedResponseError: The text is not JSON, or nests deeper than Python's recursion limit allows.
     """
-    too_deep = f"The gateway sent {what} as JSON nested more than {MAX_JSON_DEPTH} levels deep: {excerpt(data)}"
     try:
         value = json.loads(data)
     except RecursionError as cause:
-        raise error(too_deep, what=what) from cause
+        raise _too_deep(data, what, error) from cause
     except ValueError as cause:  # JSONDecodeError and UnicodeDecodeError
         msg = f"The gateway sent {what} that is not valid JSON: {excerpt(data)}"
         raise error(msg, what=what) from cause
@@ -107,8 +106,14 @@ def parse_json(data: bytes | str, *, what: str, error: type[MalformedResponseErr
     # than the limit (an embeddings batch, a long list) has its nesting measured.
     brackets = data.count("[") + data.count("{") if isinstance(data, str) else data.count(b"[") + data.count(b"{")
     if brackets > MAX_JSON_DEPTH and _nests_deeper_than(value, MAX_JSON_DEPTH):
-        raise error(too_deep, what=what)
+        raise _too_deep(data, what, error)
     return value
+
+
+def _too_deep(data: bytes | str, what: str, error: type[MalformedResponseError]) -> MalformedResponseError:
+    # Built only when raised: the excerpt decodes and quotes the body, which every good reply would pay for.
+    msg = f"The gateway sent {what} as JSON nested more than {MAX_JSON_DEPTH} levels deep: {excerpt(data)}"
+    return error(msg, what=what)
 
 
 def _nests_deeper_than(value: object, limit: int) -> bool:
@@ -192,6 +197,9 @@ class BoundedDecoder:
             MalformedResponseError: An encoding other than identity, gzip or deflate (we never offer one).
         """
         self._piece_size = piece_size
+        if not content_encoding:  # most replies: nothing to parse
+            self._stages: list[_Inflater] = []
+            return
         encodings = [name.strip().lower() for name in content_encoding.split(",")]
         encodings = ["gzip" if name == "x-gzip" else name for name in encodings if name not in {"", "identity"}]
         unknown = [name for name in encodings if name not in {"gzip", "deflate"}]
@@ -203,6 +211,11 @@ class BoundedDecoder:
             raise MalformedResponseError(msg, what="the compressed body")
         # Encodings are listed in the order they were applied, so they are undone last to first.
         self._stages = [_Inflater(name, piece_size) for name in reversed(encodings)]
+
+    @property
+    def passes_through(self) -> bool:
+        """Tell whether the body is sent as it is (identity): each raw piece is then its own decoded piece."""
+        return not self._stages
 
     def decode(self, data: bytes) -> Iterator[bytes]:
         """Decode the next raw bytes of the body, yielding pieces of at most `piece_size` bytes."""

@@ -25,10 +25,12 @@ class _Body:
     """The decoded bytes of one body, counted against its limit piece by piece as they are inflated."""
 
     def __init__(self, response: httpx.Response, limits: ReplyLimits) -> None:
-        self.response = response
         self.is_error = not response.is_success
         self.limit = limits.max_error_body_bytes if self.is_error else limits.max_body_bytes
-        self.content = bytearray()
+        # Kept as the pieces read and joined once at the end: a body that arrives in one read (most replies)
+        # is then never copied, where a bytearray would copy every byte twice.
+        self.pieces: list[bytes] = []
+        self.size = 0
         self.decoder: BoundedDecoder | None = None
         self.needs_raw = False
         try:
@@ -43,24 +45,20 @@ class _Body:
     def add(self, raw: bytes) -> bool:
         """Count in the next raw bytes; True once the body is complete (an error body cut at its limit)."""
         decoder = self.decoder
-        return decoder is None or self._decode(lambda: decoder.decode(raw))
+        if decoder is None:
+            return True
+        if decoder.passes_through:
+            # Identity: the raw read is the decoded piece (httpcore reads at most 64 KiB at a time), so the
+            # decoder's generators would only split and re-yield it.
+            return self._count(raw)
+        return self._decode(lambda: decoder.decode(raw))
 
-    def finish(self) -> httpx.Response:
-        """A read copy of the response holding the decoded body (the original is closed by its owner)."""
+    def finish(self) -> bytes:
+        """The decoded body (what the decoder still held included)."""
         if (decoder := self.decoder) is not None:
             self._decode(decoder.flush)
-        headers = [(name, value) for name, value in self.response.headers.multi_items() if name not in _DROPPED_HEADERS]
-        try:
-            request: httpx.Request | None = self.response.request
-        except RuntimeError:  # a response built in memory, never sent
-            request = None
-        return httpx.Response(
-            self.response.status_code,
-            headers=headers,
-            content=bytes(self.content),
-            request=request,
-            extensions=self.response.extensions,
-        )
+        content = b"".join(self.pieces)  # one piece: the same object, no copy
+        return content[: self.limit] if self.size > self.limit else content
 
     def _decode(self, pieces: Callable[[], Iterator[bytes]], encoding: str | None = None) -> bool:
         """Count the pieces a decoding step yields; an error body that does not decode keeps what did."""
@@ -78,19 +76,20 @@ class _Body:
         return False
 
     def _count(self, piece: bytes) -> bool:
-        self.content += piece
-        if len(self.content) <= self.limit:
+        self.pieces.append(piece)
+        self.size += len(piece)
+        if self.size <= self.limit:
             return False
         if not self.is_error:
             raise ResponseTooLargeError(limit="max_body_bytes", max_bytes=self.limit, what="a reply body")
-        # The status is the error; its body only explains it, so a prefix is enough for the message.
-        del self.content[self.limit :]
+        # The status is the error; its body only explains it, so a prefix is enough for the message (`finish`
+        # cuts it to the limit).
         self.decoder = None
         return True
 
 
-def read_reply(response: httpx.Response, limits: ReplyLimits) -> httpx.Response:
-    """Read a whole reply under the limits; return a read copy whose `content` is the decoded body.
+def read_content(response: httpx.Response, limits: ReplyLimits) -> bytes:
+    """Read a whole reply under the limits; return its decoded body.
 
     A 2xx body may be up to `max_body_bytes`; a 4xx/5xx body is cut to `max_error_body_bytes`.
 
@@ -106,14 +105,29 @@ def read_reply(response: httpx.Response, limits: ReplyLimits) -> httpx.Response:
     return body.finish()
 
 
-async def aread_reply(response: httpx.Response, limits: ReplyLimits) -> httpx.Response:
-    """Async twin of `read_reply`."""
+async def aread_content(response: httpx.Response, limits: ReplyLimits) -> bytes:
+    """Async twin of `read_content`."""
     body = _Body(response, limits)
     if body.needs_raw:
         async for raw in response.aiter_raw():
             if body.add(raw):
                 break
     return body.finish()
+
+
+def read_copy(response: httpx.Response, content: bytes) -> httpx.Response:
+    """A read copy of the response holding its decoded body (the original is closed by its owner).
+
+    Built only where a whole response must outlive the read, as an error's `response` does.
+    """
+    headers = [(name, value) for name, value in response.headers.multi_items() if name not in _DROPPED_HEADERS]
+    try:
+        request: httpx.Request | None = response.request
+    except RuntimeError:  # a response built in memory, never sent
+        request = None
+    return httpx.Response(
+        response.status_code, headers=headers, content=content, request=request, extensions=response.extensions
+    )
 
 
 class _EventReader:

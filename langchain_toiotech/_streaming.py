@@ -16,7 +16,7 @@ import httpx
 
 from langchain_toiotech._deadline import StreamDeadlines, adeadline_scope, deadline_scope
 from langchain_toiotech._limits import DEFAULT_REPLY_LIMITS, ReplyLimits, excerpt, parse_json
-from langchain_toiotech._reading import aiter_events, aread_reply, iter_events, read_reply
+from langchain_toiotech._reading import aiter_events, aread_content, iter_events, read_content
 from langchain_toiotech._reply_shape import chat_choices
 from langchain_toiotech._sse import ServerSentEvent
 from langchain_toiotech.errors import APITimeoutError, MalformedStreamError, StreamError
@@ -210,7 +210,7 @@ def _read_whole(response: httpx.Response, deadlines: StreamDeadlines, limits: Re
     """The body of a non-SSE reply to a stream request, read within the first content's deadline and limits."""
     try:
         with deadline_scope(deadlines.next_bound()):
-            return read_reply(response, limits).content
+            return read_content(response, limits)
     except httpx.TransportError as error:
         raise _mid_stream_failure(error, deadlines) from error
 
@@ -219,7 +219,7 @@ async def _aread_whole(response: httpx.Response, deadlines: StreamDeadlines, lim
     """Async twin of `_read_whole`."""
     try:
         async with adeadline_scope(deadlines.next_bound()):
-            return (await aread_reply(response, limits)).content
+            return await aread_content(response, limits)
     except TimeoutError as error:
         raise _expired(deadlines) from error
     except httpx.TransportError as error:
