@@ -20,8 +20,8 @@ import asyncio
 import ssl
 import time
 from collections.abc import AsyncIterator, Iterable, Iterator
-from contextlib import asynccontextmanager, contextmanager
-from contextvars import ContextVar
+from contextlib import AbstractContextManager, asynccontextmanager
+from contextvars import ContextVar, Token
 from dataclasses import dataclass
 from typing import Final, NamedTuple
 
@@ -57,21 +57,35 @@ def expired() -> bool:
     return left is not None and left <= 0
 
 
-@contextmanager
-def deadline_scope(at: float | None) -> Iterator[None]:
+class _DeadlineScope:
+    """The context manager `deadline_scope` returns: a class, not a generator, as it wraps every call."""
+
+    __slots__ = ("_at", "_token")
+
+    def __init__(self, at: float | None) -> None:
+        self._at = at
+        self._token: Token[float | None] | None = None
+
+    def __enter__(self) -> None:
+        at = self._at
+        if at is None:
+            return
+        current = _DEADLINE.get()
+        if current is None or at < current:
+            self._token = _DEADLINE.set(at)
+
+    def __exit__(self, *_: object) -> None:
+        if self._token is not None:
+            _DEADLINE.reset(self._token)
+            self._token = None
+
+
+def deadline_scope(at: float | None) -> AbstractContextManager[None]:
     """Bound the reads of this block by the moment `at`, or by an earlier deadline already in force.
 
     Never yield to other code inside the scope (e.g. from a generator): the contextvar would follow it.
     """
-    current = _DEADLINE.get()
-    if at is None or (current is not None and current <= at):
-        yield
-        return
-    token = _DEADLINE.set(at)
-    try:
-        yield
-    finally:
-        _DEADLINE.reset(token)
+    return _DeadlineScope(at)
 
 
 @asynccontextmanager

@@ -15,8 +15,7 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from typing import Final, TypeVar
 
 import httpx
@@ -157,11 +156,23 @@ def _set_attribute(error: BaseException, name: str, value: object) -> None:
         return
 
 
-@contextmanager
-def redacting(secret: str) -> Iterator[None]:
+class _Redacting:
+    """The context manager `redacting` returns: a class, not a generator, as it wraps every call."""
+
+    __slots__ = ("_secret",)
+
+    def __init__(self, secret: str) -> None:
+        self._secret = secret
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: object, error: BaseException | None, traceback: object) -> None:
+        # The error propagates, masked in place; not KeyboardInterrupt and the like: they quote nothing.
+        if isinstance(error, Exception):
+            redact_error(error, self._secret)
+
+
+def redacting(secret: str) -> AbstractContextManager[None]:
     """Mask the key in any exception raised inside the block before it propagates."""
-    try:
-        yield
-    except Exception as error:
-        redact_error(error, secret)
-        raise
+    return _Redacting(secret)
