@@ -182,24 +182,15 @@ _TRANSPORTS_ATTRIBUTE: Final = "_built_transports"
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class _Transports:
-    """A client's transports and what they were built from (settings and the caller's own httpx clients)."""
+    """A client's transports and what they were built from (the fields' values and the caller's httpx clients)."""
 
+    source: tuple[object, ...]
     settings: TransportSettings
     sync: Transport
     asynchronous: AsyncTransport
 
-    def serves(
-        self, settings: TransportSettings, http_client: httpx.Client | None, http_async_client: httpx.AsyncClient | None
-    ) -> bool:
-        """Tell whether these transports were built from exactly these settings and clients."""
-        return (
-            self.sync.http_client is http_client
-            and self.asynchronous.http_client is http_async_client
-            and self.settings == settings
-        )
-
     def __deepcopy__(self, memo: dict[int, Any]) -> _Transports:
-        # Shared, not copied: a transport holds no state besides what `serves` compares, and a deep copy would
+        # Shared, not copied: a transport holds no state besides what `source` records, and a deep copy would
         # try to copy the caller's httpx clients.
         return self
 
@@ -306,6 +297,22 @@ class GatewayClient(BaseModel):
             copied._check_connection()  # noqa: SLF001 - the same checks as on construction
         return copied
 
+    def _transport_source(self) -> tuple[object, ...]:
+        """Every value the transports are built from; equal sources build equal transports."""
+        headers = self.default_headers
+        return (
+            self.api_key,
+            self._transport_base_url(),
+            self.timeout,
+            self.max_retries,
+            None if headers is None else tuple(headers.items()),  # a snapshot: the dict may change in place
+            self._stream_chunk_timeout(),
+            self.reply_limits,
+            self._stream_total_timeout(),
+            self.http_client,
+            self.http_async_client,
+        )
+
     def _build_settings(self) -> TransportSettings:
         return transport_settings(
             api_key=self.api_key,
@@ -321,12 +328,16 @@ class GatewayClient(BaseModel):
     def _transports(self) -> _Transports:
         # Checked on every call rather than cached once: `model_copy(update=...)` copies the instance's
         # attributes (a cached transport included) without validation, and fields can be assigned after use.
-        # Building the settings to compare costs a few microseconds (measured 4); a call costs hundreds.
-        settings = self._build_settings()
+        # What is compared is the tuple of field values, about 1 us; building the settings to compare cost 4.
+        source = self._transport_source()
         built: _Transports | None = self.__dict__.get(_TRANSPORTS_ATTRIBUTE)
-        if built is None or not built.serves(settings, self.http_client, self.http_async_client):
+        if built is None or built.source != source:
+            settings = self._build_settings()
             built = _Transports(
-                settings, Transport(settings, self.http_client), AsyncTransport(settings, self.http_async_client)
+                source,
+                settings,
+                Transport(settings, self.http_client),
+                AsyncTransport(settings, self.http_async_client),
             )
             self.__dict__[_TRANSPORTS_ATTRIBUTE] = built
         return built
