@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -49,8 +50,9 @@ class PartsPolicy:
     """PDF files in a tool result (the profile's `pdf_tool_message`)."""
 
 
+@functools.lru_cache(maxsize=256)
 def parts_policy(model: str) -> PartsPolicy:
-    """The policy of one model, from its family and its profile."""
+    """The policy of one model, from its family and its profile (cached: every request asks, the answer is fixed)."""
     profile = model_profile(model)
     return PartsPolicy(
         model=model,

@@ -235,7 +235,12 @@ class ChatToiotech(ChatFields, GatewaySerializable, BaseChatModel):
         return params
 
     def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
-        return langsmith_params(self._get_invocation_params(stop=stop, **kwargs), stop)
+        # The invocation parameters `langsmith_params` reads (model, temperature, token limits, stop), built
+        # directly: core's `_get_invocation_params` goes through the deprecated `dict()`, whose caller check
+        # walks the stack on every call, and core already calls it once per invoke.
+        invocation = {"model": self.model, **self._default_params, **self.model_kwargs, **kwargs}
+        invocation["stop"] = self.stop if stop is None else stop
+        return langsmith_params(invocation, stop)
 
     def _generate(
         self,
