@@ -20,6 +20,7 @@ from typing import Any, BinaryIO, Final, NamedTuple, TypeVar, cast
 import httpx
 
 from langchain_toiotech._admission import aadmitted, admitted
+from langchain_toiotech._connection_defaults import DEFAULT_MAX_RETRIES
 from langchain_toiotech._deadline import (
     OpenStream,
     StreamDeadlines,
@@ -49,8 +50,6 @@ from langchain_toiotech.errors import (
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_BASE_URL: Final = "https://api.toiotech.com/v1"
-DEFAULT_MAX_RETRIES: Final = 2
 _USER_AGENT: Final = f"langchain-toiotech/{__version__}"
 
 JSONObject = dict[str, Any]

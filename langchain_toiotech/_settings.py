@@ -6,7 +6,7 @@ import dataclasses
 import sys
 import warnings
 from collections.abc import Mapping
-from typing import Any, ClassVar, Final, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Self
 from urllib.parse import urlsplit
 
 import httpx
@@ -14,13 +14,7 @@ from langchain_core.utils import from_env, secret_from_env
 from langchain_core.utils.utils import _build_model_kwargs
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
-from langchain_toiotech._client import (
-    DEFAULT_BASE_URL,
-    DEFAULT_MAX_RETRIES,
-    AsyncTransport,
-    Transport,
-    TransportSettings,
-)
+from langchain_toiotech._connection_defaults import DEFAULT_BASE_URL, DEFAULT_MAX_RETRIES
 from langchain_toiotech._field_checks import (
     check_default_headers,
     check_finite,
@@ -31,6 +25,11 @@ from langchain_toiotech._field_checks import (
 )
 from langchain_toiotech._hosts import is_loopback
 from langchain_toiotech._limits import DEFAULT_REPLY_LIMITS, ReplyLimits
+
+if TYPE_CHECKING:
+    # The transport (httpcore, the bounded readers, the pools) loads with the first request, not with the class
+    # definitions: `from langchain_toiotech import ChatToiotech` stays cheap (see `test_imports.py`).
+    from langchain_toiotech._client import AsyncTransport, Transport, TransportSettings
 
 API_KEY_ENV: Final = "TOIOTECH_API_KEY"
 BASE_URL_ENV: Final = "TOIOTECH_BASE_URL"
@@ -165,6 +164,8 @@ def transport_settings(
     stream_total_timeout: float | None = None,
 ) -> TransportSettings:
     """Build the transport settings from the fields every toiotech client class declares."""
+    from langchain_toiotech._client import TransportSettings  # noqa: PLC0415 - the transport loads on first use
+
     return TransportSettings(
         base_url=base_url,
         api_key=api_key.get_secret_value() if api_key else "",
@@ -332,6 +333,8 @@ class GatewayClient(BaseModel):
         source = self._transport_source()
         built: _Transports | None = self.__dict__.get(_TRANSPORTS_ATTRIBUTE)
         if built is None or built.source != source:
+            from langchain_toiotech._client import AsyncTransport, Transport  # noqa: PLC0415 - loaded on first use
+
             settings = self._build_settings()
             built = _Transports(
                 source,
