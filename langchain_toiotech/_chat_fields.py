@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import Field, field_validator
 
 from langchain_toiotech._media import check_fps
 from langchain_toiotech._pass_back import PassBackMode
-from langchain_toiotech._routing import RequestDefaults
 from langchain_toiotech._settings import RequestFieldClient
+
+if TYPE_CHECKING:
+    from langchain_toiotech._routing import RequestDefaults
 
 
 class ChatFields(RequestFieldClient):
@@ -98,6 +100,10 @@ class ChatFields(RequestFieldClient):
 
     @property
     def _request_defaults(self) -> RequestDefaults:
+        # `_routing` brings the whole request and reply path (conversion, streams, httpcore): loaded by the first
+        # request, so that defining and constructing the model does not pay for it.
+        from langchain_toiotech._routing import RequestDefaults  # noqa: PLC0415
+
         return RequestDefaults(
             model=self.model,
             params={**self._default_params, **self.model_kwargs},

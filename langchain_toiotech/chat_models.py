@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Iterator, Sequence
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from langchain_core.callbacks import (
     AsyncCallbackManagerForLLMRun,
@@ -24,18 +24,17 @@ from pydantic import model_validator
 from langchain_toiotech._chat_fields import ChatFields
 from langchain_toiotech._profiles import model_family, model_profile
 from langchain_toiotech._reasoning_controls import check_knob
-from langchain_toiotech._routing import plan_request
 from langchain_toiotech._serialization import GatewaySerializable
-from langchain_toiotech._structured import (
-    StructuredOutputMethod,
-    ToolLike,
-    format_tool_choice,
-    format_tools,
-    structured_output_runnable,
-)
-from langchain_toiotech._token_estimate import estimate_message_tokens, estimate_tokens
 from langchain_toiotech._tracing import langsmith_params
 from langchain_toiotech._version import __version__
+
+if TYPE_CHECKING:
+    from langchain_toiotech._structured import StructuredOutputMethod, ToolLike
+
+# What only a request, a tool binding or a token count needs is imported by the method that needs it, not here:
+# `_routing` (conversion, streams, the transport and httpcore under it), `_structured` (langchain-core's output
+# parsers and tools) and `_token_estimate`. Importing the class then costs little more than `BaseChatModel`
+# itself; the first call pays the rest once. `test_imports.py` pins which modules stay unloaded.
 
 logger = logging.getLogger("langchain_toiotech")
 
@@ -220,12 +219,16 @@ class ChatToiotech(ChatFields, GatewaySerializable, BaseChatModel):
         """
         if self.custom_get_token_ids is not None:
             return len(self.custom_get_token_ids(text))
+        from langchain_toiotech._token_estimate import estimate_tokens  # noqa: PLC0415 - see the imports
+
         return estimate_tokens(text)
 
     def get_num_tokens_from_messages(self, messages: list[BaseMessage], tools: Sequence[Any] | None = None) -> int:
         """Estimate the prompt tokens of `messages` (and tool schemas); see `get_num_tokens`."""
         if self.custom_get_token_ids is not None:
             return super().get_num_tokens_from_messages(messages, tools)
+        from langchain_toiotech._token_estimate import estimate_message_tokens  # noqa: PLC0415 - see the imports
+
         return estimate_message_tokens(messages, tools)
 
     def _get_invocation_params(self, stop: list[str] | None = None, **kwargs: Any) -> dict[str, Any]:
@@ -249,6 +252,8 @@ class ChatToiotech(ChatFields, GatewaySerializable, BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,  # noqa: ARG002 - callbacks fire in core
         **kwargs: Any,
     ) -> ChatResult:
+        from langchain_toiotech._routing import plan_request  # noqa: PLC0415 - see the imports
+
         route = plan_request(self._request_defaults, messages, stop, stream=False, kwargs=kwargs)
         return self._transport.request("POST", route.path, route.read, json=route.payload)
 
@@ -259,6 +264,8 @@ class ChatToiotech(ChatFields, GatewaySerializable, BaseChatModel):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,  # noqa: ARG002 - callbacks fire in core
         **kwargs: Any,
     ) -> ChatResult:
+        from langchain_toiotech._routing import plan_request  # noqa: PLC0415 - see the imports
+
         route = plan_request(self._request_defaults, messages, stop, stream=False, kwargs=kwargs)
         return await self._async_transport.request("POST", route.path, route.read, json=route.payload)
 
@@ -269,6 +276,8 @@ class ChatToiotech(ChatFields, GatewaySerializable, BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
+        from langchain_toiotech._routing import plan_request  # noqa: PLC0415 - see the imports
+
         route = plan_request(self._request_defaults, messages, stop, stream=True, kwargs=kwargs)
         assembler = route.assembler(v1=self.output_version == "v1")
         with self._transport.stream(route.path, route.payload) as opened:
@@ -287,6 +296,8 @@ class ChatToiotech(ChatFields, GatewaySerializable, BaseChatModel):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
+        from langchain_toiotech._routing import plan_request  # noqa: PLC0415 - see the imports
+
         route = plan_request(self._request_defaults, messages, stop, stream=True, kwargs=kwargs)
         assembler = route.assembler(v1=self.output_version == "v1")
         async with self._async_transport.stream(route.path, route.payload) as opened:
@@ -320,6 +331,8 @@ class ChatToiotech(ChatFields, GatewaySerializable, BaseChatModel):
         Returns:
             The model with the tools bound.
         """
+        from langchain_toiotech._structured import format_tool_choice, format_tools  # noqa: PLC0415 - see the imports
+
         formatted = format_tools(tools, strict=strict)
         if tool_choice is not None and tool_choice is not False:
             kwargs["tool_choice"] = format_tool_choice(tool_choice, formatted)
@@ -356,6 +369,8 @@ class ChatToiotech(ChatFields, GatewaySerializable, BaseChatModel):
         if kwargs:
             msg = f"Unsupported arguments to with_structured_output: {sorted(kwargs)}."
             raise ValueError(msg)
+        from langchain_toiotech._structured import structured_output_runnable  # noqa: PLC0415 - see the imports
+
         return structured_output_runnable(self, schema, method=method, include_raw=include_raw, strict=strict)
 
 

@@ -1,3 +1,4 @@
+import json
 import re
 import subprocess
 import sys
@@ -48,3 +49,87 @@ def test_errors_and_emulator_import_without_the_chat_model_machinery() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)  # noqa: S603
     assert result.stdout.split() == ["False", "False"]
+
+
+# What `from langchain_toiotech import ChatToiotech` and constructing the model must not load: the request and reply
+# path (routing, conversion, streams, the transport with its pools, admission gates, readers, redaction of replies and
+# httpcore's backends under the deadline layer), tool binding and structured output (`_structured`), the token
+# estimate and the emulator. Each loads when a call first needs it. The import measure in `benchmarks/run.py` (ratio
+# against `from langchain_openai import ChatOpenAI`) is what this protects; no time is asserted here.
+LOADED_ON_FIRST_USE = (
+    "langchain_toiotech._admission",
+    "langchain_toiotech._catalogue",
+    "langchain_toiotech._chunks",
+    "langchain_toiotech._client",
+    "langchain_toiotech._content_blocks",
+    "langchain_toiotech._convert",
+    "langchain_toiotech._deadline",
+    "langchain_toiotech._message_parts",
+    "langchain_toiotech._pools",
+    "langchain_toiotech._reading",
+    "langchain_toiotech._release",
+    "langchain_toiotech._responses",
+    "langchain_toiotech._retry",
+    "langchain_toiotech._routing",
+    "langchain_toiotech._sse",
+    "langchain_toiotech._streaming",
+    "langchain_toiotech._structured",
+    "langchain_toiotech._token_estimate",
+    "langchain_toiotech._upload_file",
+    "langchain_toiotech.testing",
+    "httpcore",
+    "h11",
+)
+
+_FIRST_USE_SCRIPT = """
+import json, sys
+
+import httpx
+
+from langchain_toiotech import ChatToiotech
+
+lazy = json.loads(sys.argv[1])
+model = ChatToiotech(model="deepseek-reasoner", api_key="sk-import-test", max_retries=0)
+report = {"after_construction": sorted(name for name in lazy if name in sys.modules)}
+
+
+def answer(request: httpx.Request) -> httpx.Response:
+    return httpx.Response(200, json={
+        "id": "c1", "object": "chat.completion", "model": "deepseek-reasoner",
+        "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": "pong"}}],
+        "usage": {"prompt_tokens": 3, "completion_tokens": 1, "total_tokens": 4},
+    })
+
+
+used = model.model_copy(update={"http_client": httpx.Client(transport=httpx.MockTransport(answer))})
+report["answer"] = used.invoke("ping").content
+report["tokens"] = model.get_num_tokens("ping") > 0
+tool = {"type": "function", "function": {"name": "f", "parameters": {}}}
+report["tools"] = "tools" in model.bind_tools([tool]).kwargs
+report["after_use"] = sorted(name for name in lazy if name in sys.modules)
+print(json.dumps(report))
+"""
+
+
+def test_the_chat_model_imports_and_constructs_without_the_request_path() -> None:
+    result = subprocess.run(  # noqa: S603 - a fresh interpreter: this process has loaded everything already
+        [sys.executable, "-c", _FIRST_USE_SCRIPT, json.dumps(LOADED_ON_FIRST_USE)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    report = json.loads(result.stdout)
+    assert report["after_construction"] == []
+    # Then the first call loads what it needs and works: the lazy imports are not broken.
+    assert report["answer"] == "pong"
+    assert report["tokens"] is True
+    assert report["tools"] is True
+    assert {"langchain_toiotech._routing", "langchain_toiotech._client", "httpcore"} <= set(report["after_use"])
+    assert {"langchain_toiotech._structured", "langchain_toiotech._token_estimate"} <= set(report["after_use"])
+
+
+def test_the_package_alone_loads_only_its_version() -> None:
+    code = "import sys, langchain_toiotech; print(sorted(m for m in sys.modules if m.startswith('langchain_toiotech')))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)  # noqa: S603
+    assert result.stdout.strip() == "['langchain_toiotech', 'langchain_toiotech._version']"
