@@ -225,11 +225,21 @@ _TABLE: Final[dict[str, tuple[Rule, ...]]] = {
     "mimo": _MIMO,
     "hunyuan": _HUNYUAN,
 }
-_COMPILED: Final = {
-    family: tuple((re.compile(pattern), overrides) for pattern, overrides in rules) for family, rules in _TABLE.items()
-}
 _CONTEXT_IN_NAME: Final = re.compile(r"-(8|16|32|64|128|256)k\b")
 """`moonshot-v1-32k`, `doubao-1-5-pro-32k`, `ernie-x1-32k`: the context window is in the name."""
+
+
+@functools.cache
+def _compiled_rules(family: str) -> tuple[tuple[re.Pattern[str], ModelProfile], ...] | None:
+    """A family's rules with their patterns compiled, or None for a family without a table.
+
+    Compiled on first use, one family at a time: compiling all 70 patterns when the module loads cost 1-3 ms of
+    every `from langchain_toiotech import ChatToiotech`, and a process usually talks to one or two families.
+    """
+    rules = _TABLE.get(family)
+    if rules is None:
+        return None
+    return tuple((re.compile(pattern), overrides) for pattern, overrides in rules)
 
 
 @dataclass(frozen=True)
@@ -252,7 +262,7 @@ def model_spec(model: str) -> ModelSpec:
 def model_profile(model: str) -> ModelProfile:
     """LangChain's capability profile for a model; unknown models get a permissive default."""
     name = model.lower().rsplit("/", 1)[-1]
-    rules = _COMPILED.get(model_family(model))
+    rules = _compiled_rules(model_family(model))
     if rules is None:
         profile = ModelProfile(**_PERMISSIVE)
     else:
