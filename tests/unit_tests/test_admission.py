@@ -135,7 +135,7 @@ def test_threads_past_the_pool_size_wait_on_the_gate(held: tuple[HeldGateway, st
         gate = _admission._state.sync[client]
         waiting = threading.Event()
         for _ in range(int(WAIT / 0.01)):  # bounded poll: until every other thread blocks on the gate
-            if len(gate._cond._waiters) == CALLS - SLOTS:  # type: ignore[attr-defined]
+            if len(gate._waiters) == CALLS - SLOTS:
                 waiting.set()
                 break
             waiting.wait(0.01)
@@ -181,3 +181,126 @@ def test_pool_size_leaves_room_under_the_open_file_limit(
     resource = pytest.importorskip("resource")
     monkeypatch.setattr(resource, "getrlimit", lambda _: (soft_limit, resource.RLIM_INFINITY))
     assert _admission.pool_connections() == connections
+
+
+class FakeClient:
+    """A stand-in for a pooled client: the gates are kept per client object, nothing else is read from it."""
+
+
+async def queue_up(client: FakeClient, slots: int, order: list[int], count: int) -> list[asyncio.Task[None]]:
+    """Start `count` tasks, one at a time, each queued on the gate before the next starts."""
+
+    async def admitted_call(number: int) -> None:
+        async with _admission.aadmitted(client, slots, WAIT):
+            order.append(number)
+
+    tasks = []
+    for number in range(count):
+        tasks.append(asyncio.create_task(admitted_call(number)))
+        await asyncio.sleep(0)  # the task runs up to its wait on the gate
+    return tasks
+
+
+async def test_waiting_tasks_are_admitted_in_arrival_order_and_latecomers_queue_behind() -> None:
+    client = FakeClient()
+    order: list[int] = []
+    async with _admission.aadmitted(client, 1, WAIT):
+        tasks = await queue_up(client, 1, order, 6)
+        gate = _admission._state.async_[client]
+        assert len(gate._waiters) == 6
+    # The holder has released; a latecomer that arrives before the first waiter runs must not take its place.
+    late = await queue_up(client, 1, [], 1)
+    await asyncio.wait_for(asyncio.gather(*tasks, *late), WAIT)
+    assert order == list(range(6))
+    assert gate._free == 1  # every place came back, none was made up
+
+
+async def test_a_waiter_cancelled_before_its_turn_takes_and_frees_nothing() -> None:
+    client = FakeClient()
+    order: list[int] = []
+    async with _admission.aadmitted(client, 1, WAIT):
+        tasks = await queue_up(client, 1, order, 3)
+        tasks[1].cancel()
+        await asyncio.sleep(0)
+        gate = _admission._state.async_[client]
+        assert len(gate._waiters) == 2
+        assert order == []  # the cancelled waiter's exit freed no place while the holder still has it
+    await asyncio.wait_for(asyncio.gather(tasks[0], tasks[2]), WAIT)
+    assert tasks[1].cancelled()
+    assert order == [0, 2]
+    assert gate._free == 1
+
+
+async def test_a_waiter_cancelled_after_it_was_handed_a_place_passes_it_on() -> None:
+    client = FakeClient()
+    order: list[int] = []
+    async with _admission.aadmitted(client, 1, WAIT):
+        tasks = await queue_up(client, 1, order, 3)
+    tasks[0].cancel()  # the release above handed task 0 the place; it has not run yet
+    await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), WAIT)
+    assert tasks[0].cancelled()
+    assert order == [1, 2]
+    assert _admission._state.async_[client]._free == 1
+
+
+async def test_a_waiter_that_times_out_leaves_the_queue_and_the_places_intact() -> None:
+    client = FakeClient()
+    async with _admission.aadmitted(client, 1, WAIT):
+        with pytest.raises(APITimeoutError, match="one of the 1 pooled connections"):
+            async with _admission.aadmitted(client, 1, 0.01):
+                pytest.fail("admitted while the only place was held")
+        gate = _admission._state.async_[client]
+        assert len(gate._waiters) == 0
+    assert gate._free == 1
+
+
+def start_thread_waiters(client: FakeClient, order: list[int], count: int) -> list[threading.Thread]:
+    """Start `count` threads, one at a time, each queued on the gate before the next starts (bounded poll)."""
+
+    def admitted_call(number: int) -> None:
+        with _admission.admitted(client, 1, WAIT):
+            order.append(number)
+
+    gate = _admission._state.sync[client]
+    threads = []
+    for number in range(count):
+        thread = threading.Thread(target=admitted_call, args=(number,))
+        thread.start()
+        threads.append(thread)
+        queued = threading.Event()
+        for _ in range(int(WAIT / 0.005)):
+            if len(gate._waiters) == number + 1:
+                queued.set()
+                break
+            queued.wait(0.005)
+        assert queued.is_set(), "a thread never reached the gate"
+    return threads
+
+
+def test_waiting_threads_are_admitted_in_arrival_order_and_latecomers_queue_behind() -> None:
+    client = FakeClient()
+    order: list[int] = []
+    with _admission.admitted(client, 1, WAIT):
+        threads = start_thread_waiters(client, order, 6)
+        gate = _admission._state.sync[client]
+    # Released: the place is handed to thread 0; a latecomer arriving now queues behind the five others.
+    with _admission.admitted(client, 1, WAIT):
+        order.append(-1)
+    for thread in threads:
+        thread.join(WAIT)
+    assert order == [0, 1, 2, 3, 4, 5, -1]
+    assert gate._free == 1
+    assert not gate._waiters
+
+
+def test_a_thread_that_times_out_leaves_the_queue_and_the_places_intact() -> None:
+    client = FakeClient()
+    with _admission.admitted(client, 1, WAIT):
+        with (
+            pytest.raises(APITimeoutError, match="one of the 1 pooled connections"),
+            _admission.admitted(client, 1, 0.01),
+        ):
+            pytest.fail("admitted while the only place was held")
+        gate = _admission._state.sync[client]
+        assert not gate._waiters
+    assert gate._free == 1
