@@ -27,15 +27,22 @@ from typing import Final
 
 from langchain_toiotech.errors import APITimeoutError
 
-MAX_POOL_CONNECTIONS: Final = 1000
-"""Connections per pooled client at most: the OpenAI SDK's default, so ChatOpenAI's concurrency is ours too."""
+# Measured (notes/linear.md, benchmarks/concurrency.py): httpcore's pool does work proportional to the requests
+# it holds on every request start and finish, so the client's CPU per `astream` on the emulator grows with the
+# number in flight. At 2,000 concurrent calls: 2.6-2.8 ms per call with at most 128 or 200 in flight (2.4-2.7 ms
+# at 200 calls), 2.8-3.0 ms with 256, 2.7-3.1 ms with 500 and 3.0-3.1 ms with 1,000. 200 is the largest cap
+# that stayed flat; later calls wait here in FIFO order, so N calls take about N / 200 waves. A program that
+# needs more answers in flight at once (long, slow streams) passes its own `http_async_client` / `http_client`,
+# whose limits are its own and which is not gated.
+MAX_POOL_CONNECTIONS: Final = 200
+"""Requests in flight (and connections) per pooled client at most; later ones wait their turn in `_admission`."""
 
 
 def pool_connections() -> int:
-    """Connections our pooled clients may open: 1,000, or half the process's open-file limit if that is lower.
+    """Connections our pooled clients may open: 200, or half the process's open-file limit if that is lower.
 
-    Every connection of an HTTP/1.1 stream is a socket, so under a default `ulimit -n 1024` a thousand
-    concurrent streams would fail with "Too many open files"; half the limit leaves the rest to the program.
+    Every connection of an HTTP/1.1 stream is a socket, so under a low `ulimit -n` as many concurrent streams
+    would fail with "Too many open files"; half the limit leaves the rest to the program.
     """
     if sys.platform == "win32":
         return MAX_POOL_CONNECTIONS

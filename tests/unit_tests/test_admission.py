@@ -173,7 +173,7 @@ async def test_a_callers_own_client_is_not_gated(held: tuple[HeldGateway, str]) 
 
 @pytest.mark.parametrize(
     ("soft_limit", "connections"),
-    [(1024, 512), (20000, 1000), (2**62, 1000), (8, 16)],
+    [(1024, 200), (300, 150), (20000, 200), (2**62, 200), (8, 16)],
 )
 def test_pool_size_leaves_room_under_the_open_file_limit(
     monkeypatch: pytest.MonkeyPatch, soft_limit: int, connections: int
