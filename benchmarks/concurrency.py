@@ -1,7 +1,8 @@
 """Concurrent `astream` calls on one model: wall time and peak memory, each run in a fresh child process.
 
 `benchmarks/run.py` calls `concurrency_rows`; run alone, this file is the child:
-`python benchmarks/concurrency.py ours|chatopenai STREAMS BASE_URL` prints one JSON line.
+`python benchmarks/concurrency.py ours|chatopenai|httpx STREAMS BASE_URL` prints one JSON line. The raw httpx
+contender (streamed POSTs, no connection cap) shows how the emulator itself scales in the same run.
 
 A child process per measurement gives each run its own peak RSS (`ru_maxrss` only grows) and a cold pool;
 the contenders alternate run by run, so a shared, noisy machine slows both alike.
@@ -47,10 +48,34 @@ async def concurrent_streams(model: Any, streams: int) -> float:
     return elapsed
 
 
+async def raw_httpx_streams(base_url: str, streams: int) -> float:
+    """Seconds for `streams` concurrent streamed POSTs on one unbounded `httpx.AsyncClient`, read line by line."""
+    import httpx  # noqa: PLC0415
+
+    body = {"model": MODEL, "messages": [{"role": "user", "content": "q"}], "stream": True}
+    headers = {"Authorization": f"Bearer {KEY}"}
+    limits = httpx.Limits(max_connections=None, max_keepalive_connections=20)
+    async with httpx.AsyncClient(limits=limits, timeout=600) as client:
+
+        async def consume(_: int) -> int:
+            async with client.stream("POST", f"{base_url}/chat/completions", json=body, headers=headers) as reply:
+                return sum([1 async for line in reply.aiter_lines() if line.startswith("data:")])
+
+        await asyncio.gather(*(consume(number) for number in range(WARM_UP)))
+        start = time.perf_counter()
+        counts = await asyncio.gather(*(consume(number) for number in range(streams)))
+        elapsed = time.perf_counter() - start
+    assert len(set(counts)) == 1, f"streams of different lengths: {sorted(set(counts))}"
+    return elapsed
+
+
 async def child(contender: str, streams: int, base_url: str) -> dict[str, float]:
-    model = make_model(contender, base_url)
-    await concurrent_streams(model, WARM_UP)
-    seconds = await concurrent_streams(model, streams)
+    if contender == "httpx":
+        seconds = await raw_httpx_streams(base_url, streams)
+    else:
+        model = make_model(contender, base_url)
+        await concurrent_streams(model, WARM_UP)
+        seconds = await concurrent_streams(model, streams)
     # The whole process's peak (interpreter and imports included): growth over a baseline would hide behind
     # the import's own peak, which is higher than a warm idle process.
     return {"seconds": seconds, "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
@@ -74,7 +99,7 @@ def concurrency_rows(base_url: str, rounds: int) -> list[tuple[str, float, float
 
     Each round runs every measurement once, alternating; the figures are medians over the rounds.
     """
-    plan = [("ours", 200), ("ours", 1000), ("chatopenai", 1000), ("ours", 2000)]
+    plan = [("ours", 200), ("httpx", 200), ("ours", 1000), ("chatopenai", 1000), ("ours", 2000), ("httpx", 2000)]
     samples: dict[tuple[str, int], list[dict[str, float]]] = {key: [] for key in plan}
     for _ in range(rounds):
         for contender, streams in plan:
@@ -87,6 +112,8 @@ def concurrency_rows(base_url: str, rounds: int) -> list[tuple[str, float, float
         ("astream 1000 concurrent vs ChatOpenAI", median(("ours", 1000)), median(("chatopenai", 1000)), "s"),
         ("astream 1000 vs 5x astream 200", median(("ours", 1000)), 5 * median(("ours", 200)), "s"),
         ("astream 2000 vs 10x astream 200", median(("ours", 2000)), 10 * median(("ours", 200)), "s"),
+        ("raw httpx 2000 vs 10x 200 (the emulator)", median(("httpx", 2000)), 10 * median(("httpx", 200)), "s"),
+        ("astream 2000 vs raw httpx 2000", median(("ours", 2000)), median(("httpx", 2000)), "s"),
         (
             "peak RSS, 1000 streams vs ChatOpenAI",
             median(("ours", 1000), "peak_rss_mib"),
