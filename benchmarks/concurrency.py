@@ -78,7 +78,21 @@ async def child(contender: str, streams: int, base_url: str) -> dict[str, float]
         seconds = await concurrent_streams(model, streams)
     # The whole process's peak (interpreter and imports included): growth over a baseline would hide behind
     # the import's own peak, which is higher than a warm idle process.
-    return {"seconds": seconds, "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    return {"seconds": seconds, "peak_rss_mib": peak_rss_mib()}
+
+
+def peak_rss_mib() -> float:
+    """This process's own peak RSS: Linux's VmHWM, else `ru_maxrss`.
+
+    `ru_maxrss` carries the parent's RSS over fork and exec, so under `run.py` (itself ~107 MiB with both chat
+    models loaded) every child reported at least the parent's size; VmHWM belongs to the child's own memory map.
+    """
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def measure(contender: str, streams: int, base_url: str) -> dict[str, float]:
