@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import Field, field_validator
 
-from langchain_toiotech._media import check_fps
 from langchain_toiotech._pass_back import PassBackMode
 from langchain_toiotech._settings import RequestFieldClient
 
@@ -72,7 +71,12 @@ class ChatFields(RequestFieldClient):
     @field_validator("video_fps")
     @classmethod
     def _check_video_fps(cls, value: float | None) -> float | None:
-        return None if value is None else check_fps(value)
+        if value is None:
+            return None
+        # `_media` (data URLs, base64, file sniffing) serves the request path; only this check is needed before it.
+        from langchain_toiotech._media import check_fps  # noqa: PLC0415
+
+        return check_fps(value)
 
     @property
     def model_name(self) -> str:

@@ -64,6 +64,7 @@ LOADED_ON_FIRST_USE = (
     "langchain_toiotech._content_blocks",
     "langchain_toiotech._convert",
     "langchain_toiotech._deadline",
+    "langchain_toiotech._media",
     "langchain_toiotech._message_parts",
     "langchain_toiotech._pools",
     "langchain_toiotech._reading",
