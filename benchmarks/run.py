@@ -118,14 +118,28 @@ async def paired_abatch(ours: Any, theirs: Any, size: int, rounds: int) -> tuple
     return statistics.median(samples[0]), statistics.median(samples[1])
 
 
-def import_time(statement: str, repeats: int) -> float:
-    """Median seconds a fresh interpreter spends on `statement` (the chat model class, not a lazy package)."""
+def import_seconds(statement: str, env: dict[str, str]) -> float:
+    """Seconds a fresh interpreter spends on `statement` (the chat model class, not a lazy package)."""
     code = f"import time; t = time.perf_counter(); {statement}; print(time.perf_counter() - t)"
-    samples = []
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+    return float(result.stdout)
+
+
+def paired_import_times(ours: str, theirs: str, repeats: int) -> tuple[float, float]:
+    """Median import seconds of two statements, alternated (A B A B ...) after one uncounted run of each.
+
+    Both sides load from bytecode caches, as after `pip install`: pip compiles langchain-openai's modules when it
+    installs them, while an editable checkout run with PYTHONDONTWRITEBYTECODE set would compile ours from source
+    on every run. The uncounted runs write the caches.
+    """
+    env = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
+    import_seconds(ours, env)
+    import_seconds(theirs, env)
+    samples: tuple[list[float], list[float]] = ([], [])
     for _ in range(repeats):
-        result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-        samples.append(float(result.stdout))
-    return statistics.median(samples)
+        samples[0].append(import_seconds(ours, env))
+        samples[1].append(import_seconds(theirs, env))
+    return statistics.median(samples[0]), statistics.median(samples[1])
 
 
 def upload_memory_growth(base_url: str, size_mib: int) -> float | None:
@@ -188,8 +202,9 @@ def main() -> None:
             report(*row)
         report(
             "import vs langchain_openai",
-            import_time("from langchain_toiotech import ChatToiotech", rounds * 2),
-            import_time("from langchain_openai import ChatOpenAI", rounds * 2),
+            *paired_import_times(
+                "from langchain_toiotech import ChatToiotech", "from langchain_openai import ChatOpenAI", rounds * 2
+            ),
         )
         growth = upload_memory_growth(base_url, UPLOAD_MIB)
         if growth is not None:
