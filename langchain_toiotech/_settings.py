@@ -6,7 +6,7 @@ import dataclasses
 import sys
 import warnings
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, ClassVar, Final, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Final, NamedTuple, Self
 from urllib.parse import urlsplit
 
 import httpx
@@ -152,29 +152,40 @@ def check_reply_limit_names(value: Any) -> Any:
     return value
 
 
-def transport_settings(
-    *,
-    api_key: SecretStr | None,
-    base_url: str,
-    timeout: float | httpx.Timeout | None,
-    max_retries: int,
-    default_headers: dict[str, str] | None,
-    stream_chunk_timeout: float | None = None,
-    reply_limits: ReplyLimits = DEFAULT_REPLY_LIMITS,
-    stream_total_timeout: float | None = None,
-) -> TransportSettings:
-    """Build the transport settings from the fields every toiotech client class declares."""
+class TransportSource(NamedTuple):
+    """Every value a client's transports are built from, read once per call: equal sources build equal transports.
+
+    The one list of those values: the per-call check that the transports are current compares it (a tuple
+    compare, about 1 us; building the settings to compare cost 4), and the settings are built from it, so a value
+    added here is both compared and used.
+    """
+
+    api_key: SecretStr | None
+    base_url: str
+    timeout: float | httpx.Timeout | None
+    max_retries: int
+    default_headers: tuple[tuple[str, str], ...]
+    """A snapshot of the field's items: the dict may be changed in place after the transports were built."""
+    stream_chunk_timeout: float | None
+    reply_limits: ReplyLimits
+    stream_total_timeout: float | None
+    http_client: httpx.Client | None
+    http_async_client: httpx.AsyncClient | None
+
+
+def transport_settings(source: TransportSource) -> TransportSettings:
+    """Build the transport settings from the values every toiotech client class declares."""
     from langchain_toiotech._client import TransportSettings  # noqa: PLC0415 - the transport loads on first use
 
     return TransportSettings(
-        base_url=base_url,
-        api_key=api_key.get_secret_value() if api_key else "",
-        timeout=timeout,
-        max_retries=max_retries,
-        default_headers=tuple((default_headers or {}).items()),
-        stream_chunk_timeout=stream_chunk_timeout,
-        reply_limits=reply_limits,
-        stream_total_timeout=stream_total_timeout,
+        base_url=source.base_url,
+        api_key=source.api_key.get_secret_value() if source.api_key else "",
+        timeout=source.timeout,
+        max_retries=source.max_retries,
+        default_headers=source.default_headers,
+        stream_chunk_timeout=source.stream_chunk_timeout,
+        reply_limits=source.reply_limits,
+        stream_total_timeout=source.stream_total_timeout,
     )
 
 
@@ -185,7 +196,7 @@ _TRANSPORTS_ATTRIBUTE: Final = "_built_transports"
 class _Transports:
     """A client's transports and what they were built from (the fields' values and the caller's httpx clients)."""
 
-    source: tuple[object, ...]
+    source: TransportSource
     settings: TransportSettings
     sync: Transport
     asynchronous: AsyncTransport
@@ -298,49 +309,35 @@ class GatewayClient(BaseModel):
             copied._check_connection()  # noqa: SLF001 - the same checks as on construction
         return copied
 
-    def _transport_source(self) -> tuple[object, ...]:
-        """Every value the transports are built from; equal sources build equal transports."""
-        headers = self.default_headers
-        return (
-            self.api_key,
-            self._transport_base_url(),
-            self.timeout,
-            self.max_retries,
-            None if headers is None else tuple(headers.items()),  # a snapshot: the dict may change in place
-            self._stream_chunk_timeout(),
-            self.reply_limits,
-            self._stream_total_timeout(),
-            self.http_client,
-            self.http_async_client,
-        )
-
-    def _build_settings(self) -> TransportSettings:
-        return transport_settings(
+    def _transport_source(self) -> TransportSource:
+        """Every value the transports are built from, read from the fields now."""
+        return TransportSource(
             api_key=self.api_key,
             base_url=self._transport_base_url(),
             timeout=self.timeout,
             max_retries=self.max_retries,
-            default_headers=self.default_headers,
+            default_headers=tuple((self.default_headers or {}).items()),
             stream_chunk_timeout=self._stream_chunk_timeout(),
             reply_limits=self.reply_limits,
             stream_total_timeout=self._stream_total_timeout(),
+            http_client=self.http_client,
+            http_async_client=self.http_async_client,
         )
 
     def _transports(self) -> _Transports:
         # Checked on every call rather than cached once: `model_copy(update=...)` copies the instance's
         # attributes (a cached transport included) without validation, and fields can be assigned after use.
-        # What is compared is the tuple of field values, about 1 us; building the settings to compare cost 4.
         source = self._transport_source()
         built: _Transports | None = self.__dict__.get(_TRANSPORTS_ATTRIBUTE)
         if built is None or built.source != source:
             from langchain_toiotech._client import AsyncTransport, Transport  # noqa: PLC0415 - loaded on first use
 
-            settings = self._build_settings()
+            settings = transport_settings(source)
             built = _Transports(
                 source,
                 settings,
-                Transport(settings, self.http_client),
-                AsyncTransport(settings, self.http_async_client),
+                Transport(settings, source.http_client),
+                AsyncTransport(settings, source.http_async_client),
             )
             self.__dict__[_TRANSPORTS_ATTRIBUTE] = built
         return built
