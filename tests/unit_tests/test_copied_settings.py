@@ -115,3 +115,16 @@ def test_a_copy_with_the_same_settings_shares_the_transport(gateways: tuple[Gate
 
     assert copy._transport is model._transport  # nothing rebuilt when no connection setting changed
     assert copy.invoke("hello").content
+
+
+def test_headers_changed_in_place_after_use_are_sent(gateways: tuple[GatewayEmulator, GatewayEmulator]) -> None:
+    first, _ = gateways
+    headers = {"X-Team": "search"}
+    model = ChatToiotech(model="deepseek-chat", base_url=first.base_url, api_key=KEY_A, default_headers=headers)
+    model.invoke("hello")
+
+    assert model.default_headers is not None
+    model.default_headers["X-Team"] = "ranking"  # the same dict, changed in place: the transports must see it
+    model.invoke("hello")
+
+    assert [request.headers.get("x-team") for request in first.requests] == ["search", "ranking"]
