@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import builtins
+import inspect
 import logging
 import warnings
 from typing import Any
@@ -9,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 from langchain_core.callbacks import BaseCallbackHandler
+from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage
 from pydantic import SecretStr
 
@@ -188,3 +191,33 @@ def test_openai_names_inside_model_kwargs_are_fields_too(gw: GatewayEmulator) ->
     with pytest.raises(ValueError, match="openai_api_key given both") as caught:
         ChatToiotech(model="m", openai_api_key=KEY, model_kwargs={"openai_api_key": KEY})
     assert KEY not in str(caught.value)
+
+
+def test_invocation_params_are_what_core_builds() -> None:
+    # The direct build must return exactly core's dict (through the deprecated `dict()`), model stop included.
+    model = ChatToiotech(model="gpt-4o", temperature=0.2, stop=["END"], model_kwargs={"seed": 3})
+    for stop, extra in ((None, {}), (["HALT"], {"max_tokens": 5})):
+        core = BaseChatModel._get_invocation_params(model, stop=stop, **extra)
+        if core["stop"] is None:
+            core["stop"] = ["END"]
+        assert model._get_invocation_params(stop=stop, **extra) == core
+
+
+class _Relabelled(ChatToiotech):
+    def dict(self, **_kwargs: Any) -> builtins.dict[str, Any]:
+        return {"relabelled": True}
+
+
+def test_a_subclass_dict_override_still_shapes_invocation_params() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        params = _Relabelled.model_validate({"model": "gpt-4o"})._get_invocation_params()
+    assert params["relabelled"] is True
+
+
+def test_core_reads_a_stored_signature_that_still_offers_run_manager() -> None:
+    model = ChatToiotech(model="gpt-4o")
+    for name in ("_generate", "_agenerate"):
+        assert "__signature__" in vars(getattr(ChatToiotech, name))
+        parameters = inspect.signature(getattr(model, name)).parameters
+        assert list(parameters) == ["messages", "stop", "run_manager", "kwargs"]
