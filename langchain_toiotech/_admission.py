@@ -1,45 +1,39 @@
-"""Admission control in front of our pooled httpx clients: no more requests in flight than the pool has connections.
+"""Admission control in front of our pooled httpx clients: no more requests in flight than the shards can hold.
 
 httpcore's pool rescans every queued request against every connection each time a request arrives or
 finishes, so requests queued *inside* the pool cost O(queued x connections) per event: measured on
 `astream`, 1,000 concurrent calls on a 200-connection pool took 54 s where 200 took 2.3 s. Requests that wait
-here instead, on a gate sized to the pool, cost nothing while they wait, and the pool never queues. The
-gates are first come, first admitted (a freed place is handed to the longest waiter, so nobody barges in), and a
-waiter that is cancelled or times out takes no place and frees none.
+here instead, on a gate sized to the connections of the pool's shards (`_shards`), cost nothing while they
+wait, and no pool ever queues. The gates are first come, first admitted (a freed place is handed to the longest
+waiter, so nobody barges in), and a waiter that is cancelled or times out takes no place and frees none.
 
-One gate per client object, made on first use and dropped with the client (async clients and their gates
-belong to one event loop). Waiting for a slot is bounded by the request's `pool` timeout, as httpx's own
-wait for a connection is. No httpx types leak out; the errors are our own.
+Each pooled client owns its gate (async clients and their gates belong to one event loop). Waiting for a slot is
+bounded by the request's `pool` timeout, as httpx's own wait for a connection is. No httpx types here; the errors
+are our own.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import sys
 import threading
-import weakref
 from collections import deque
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
 from typing import Final
 
 from langchain_toiotech.errors import APITimeoutError
 
-# Measured (notes/linear.md, benchmarks/concurrency.py): httpcore's pool does work proportional to the requests
-# it holds on every request start and finish, so the client's CPU per `astream` on the emulator grows with the
-# number in flight. At 2,000 concurrent calls: 2.6-2.8 ms per call with at most 128 or 200 in flight (2.4-2.7 ms
-# at 200 calls), 2.8-3.0 ms with 256, 2.7-3.1 ms with 500 and 3.0-3.1 ms with 1,000. 200 is the largest cap
-# that stayed flat; later calls wait here in FIFO order, so N calls take about N / 200 waves. A program that
-# needs more answers in flight at once (long, slow streams) passes its own `http_async_client` / `http_client`,
-# whose limits are its own and which is not gated.
-MAX_POOL_CONNECTIONS: Final = 200
+# The pooled clients spread their requests over httpcore pools of at most 200 connections each (`_shards`, where
+# the measurement that chose 200 is), so the CPU per call stays flat however many are in flight; 1,000 at once per
+# event loop (and per process for threads) is what `ChatOpenAI`'s SDK allows, so a bulk `abatch` against a slow
+# model streams as many answers at once. Later calls wait here in FIFO order. A program that needs more in
+# flight passes its own `http_async_client` / `http_client`, whose limits are its own and which is not gated.
+MAX_POOL_CONNECTIONS: Final = 1000
 """Requests in flight (and connections) per pooled client at most; later ones wait their turn in `_admission`."""
 
 
 def pool_connections() -> int:
-    """Connections our pooled clients may open: 200, or half the process's open-file limit if that is lower.
+    """Connections our pooled clients may open: 1,000, or half the process's open-file limit if that is lower.
 
     Every connection of an HTTP/1.1 stream is a socket, so under a low `ulimit -n` as many concurrent streams
     would fail with "Too many open files"; half the limit leaves the rest to the program.
@@ -54,7 +48,7 @@ def pool_connections() -> int:
     return max(16, min(MAX_POOL_CONNECTIONS, soft // 2))
 
 
-class _ThreadGate:
+class ThreadGate:
     """`slots` places taken by threads strictly in arrival order; a freed place is handed to the longest waiter.
 
     `threading.Semaphore` lets a newly arriving thread take a place that a release meant for a woken waiter,
@@ -104,8 +98,8 @@ class _ThreadGate:
                 self._free += 1
 
 
-class _TaskGate:
-    """Async twin of `_ThreadGate` for the tasks of one event loop: first come, first admitted.
+class TaskGate:
+    """Async twin of `ThreadGate` for the tasks of one event loop: first come, first admitted.
 
     A task cancelled (or timed out) while it waits takes nothing and frees nothing; one cancelled just after a
     place was handed to it passes that place on, so no place is lost and none is created.
@@ -115,10 +109,16 @@ class _TaskGate:
         self._free = slots
         self._waiters: deque[asyncio.Future[None]] = deque()
 
-    async def acquire(self) -> None:
-        """Take a place, waiting as long as it takes (bound the wait with `asyncio.timeout`)."""
+    def try_acquire(self) -> bool:
+        """Take a free place if one is there and nobody waits for it; False otherwise (then `acquire`)."""
         if self._free and not self._waiters:
             self._free -= 1
+            return True
+        return False
+
+    async def acquire(self) -> None:
+        """Take a place, waiting as long as it takes (bound the wait with `asyncio.timeout`)."""
+        if self.try_acquire():
             return
         handed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._waiters.append(handed)
@@ -143,76 +143,9 @@ class _TaskGate:
         self._free += 1
 
 
-class _Gates:
-    """Every pooled client's gate, by client; reset in a forked child (the lock included)."""
-
-    def __init__(self) -> None:
-        self.reset()
-
-    def reset(self) -> None:
-        self.lock = threading.Lock()
-        self.sync: weakref.WeakKeyDictionary[object, _ThreadGate] = weakref.WeakKeyDictionary()
-        self.async_: weakref.WeakKeyDictionary[object, _TaskGate] = weakref.WeakKeyDictionary()
-
-
-_state = _Gates()
-
-
-def _forget_inherited_gates() -> None:
-    # A parent thread may have held the lock, or a slot, at the fork; the child's pools are new clients anyway.
-    _state.reset()
-
-
-if hasattr(os, "register_at_fork"):  # POSIX only
-    os.register_at_fork(after_in_child=_forget_inherited_gates)
-
-
-def _pool_timeout_error(slots: int, timeout: float | None) -> APITimeoutError:
+def pool_timeout_error(slots: int, timeout: float | None) -> APITimeoutError:
+    """The error for a request that found no place among `slots` within its pool timeout."""
     return APITimeoutError(
         f"Waited {timeout:g} s for one of the {slots} pooled connections to the gateway to come free (the pool "
         "timeout): too many calls at once for the pool, or calls that never finish."
     )
-
-
-@contextmanager
-def admitted(client: object, slots: int, pool_timeout: float | None) -> Iterator[None]:
-    """Hold one of `slots` places for `client`'s requests for the duration of the block.
-
-    Args:
-        client: The pooled client the request goes through (the gate is kept per client).
-        slots: How many requests may be in flight on it at once: its `max_connections`.
-        pool_timeout: Seconds to wait for a place (the request's pool timeout); None waits as long as it takes.
-
-    Raises:
-        APITimeoutError: no place came free within `pool_timeout`.
-    """
-    state = _state
-    with state.lock:
-        gate = state.sync.get(client)
-        if gate is None:
-            gate = state.sync[client] = _ThreadGate(slots)
-    if not gate.acquire(timeout=pool_timeout):
-        raise _pool_timeout_error(slots, pool_timeout)
-    try:
-        yield
-    finally:
-        gate.release()
-
-
-@asynccontextmanager
-async def aadmitted(client: object, slots: int, pool_timeout: float | None) -> AsyncIterator[None]:
-    """Async twin of `admitted`, for a client of the running event loop."""
-    state = _state
-    with state.lock:  # the registry is shared by the event loops of every thread
-        gate = state.async_.get(client)
-        if gate is None:
-            gate = state.async_[client] = _TaskGate(slots)
-    try:
-        async with asyncio.timeout(pool_timeout):
-            await gate.acquire()
-    except TimeoutError:
-        raise _pool_timeout_error(slots, pool_timeout) from None
-    try:
-        yield
-    finally:
-        gate.release()

@@ -19,7 +19,6 @@ from typing import Any, BinaryIO, Final, NamedTuple, TypeVar, cast
 
 import httpx
 
-from langchain_toiotech._admission import aadmitted, admitted
 from langchain_toiotech._connection_defaults import DEFAULT_MAX_RETRIES
 from langchain_toiotech._deadline import (
     OpenStream,
@@ -33,7 +32,7 @@ from langchain_toiotech._deadline import (
     expired,
 )
 from langchain_toiotech._limits import ACCEPT_ENCODING, DEFAULT_REPLY_LIMITS, ReplyLimits, excerpt, parse_json
-from langchain_toiotech._pools import DEFAULT_TIMEOUT, POOL_CONNECTIONS, shared_async_client, shared_sync_client
+from langchain_toiotech._pools import DEFAULT_TIMEOUT, shared_async_pool, shared_sync_pool
 from langchain_toiotech._reading import aread_content, read_content, read_copy
 from langchain_toiotech._redaction import redact_error, redact_response, redact_text, redacting
 from langchain_toiotech._release import adrain, drain, guard_body
@@ -227,11 +226,6 @@ class Transport:
         self.settings = settings
         self.http_client = http_client
 
-    @property
-    def client(self) -> httpx.Client:
-        """The caller's client, or the process-wide pooled one."""
-        return self.http_client or shared_sync_client()
-
     def request_json(self, method: str, path: str, **kwargs: Any) -> JSONObject:
         """Send a request (with `json=`, `params=`) and decode the JSON object it returns."""
         return self.request(method, path, _as_is, **kwargs)
@@ -282,21 +276,22 @@ class Transport:
             yield OpenStream(response, deadlines)
             drain(response, self.settings.reply_limits.max_drain_bytes)
 
-    def _admission(self) -> contextlib.AbstractContextManager[None]:
+    def _admission(self) -> contextlib.AbstractContextManager[httpx.Client]:
+        """The client a request goes through: the caller's, or a shard of the pool once admitted to it."""
         # Only our own pool is gated: a caller's client has limits (and perhaps a pool) we do not know.
         if self.http_client is not None:
-            return contextlib.nullcontext()
+            return contextlib.nullcontext(self.http_client)
         # The wait for a slot is the wait for a connection: the pool timeout, cut to what is left of the call.
-        return admitted(self.client, POOL_CONNECTIONS, capped_timeout(self.settings.request_timeout()).pool)
+        return shared_sync_pool().admitted(capped_timeout(self.settings.request_timeout()).pool)
 
     @contextmanager
     def _send(self, build: RequestFactory, *, read_body: bool = True) -> Iterator[_Reply]:
         attempt = 0
         while True:
             with ExitStack() as resources:
-                resources.enter_context(self._admission())
+                client = resources.enter_context(self._admission())
                 try:
-                    response = self.client.send(build(self.client, resources), stream=True)
+                    response = client.send(build(client, resources), stream=True)
                     resources.callback(response.close)
                     guard_body(response)
                     wanted = read_body or not response.is_success  # an error's body is read to explain it
@@ -323,11 +318,6 @@ class AsyncTransport:
         """Keep the settings and the caller's own client (None: the pooled one, touched on the first request)."""
         self.settings = settings
         self.http_client = http_client
-
-    @property
-    def client(self) -> httpx.AsyncClient:
-        """The caller's client, or the pooled one of the running event loop."""
-        return self.http_client or shared_async_client()
 
     async def request_json(self, method: str, path: str, **kwargs: Any) -> JSONObject:
         """Send a request (with `json=`, `params=`) and decode the JSON object it returns."""
@@ -366,20 +356,20 @@ class AsyncTransport:
                 yield OpenStream(response, deadlines)
                 await adrain(response, self.settings.reply_limits.max_drain_bytes)
 
-    def _admission(self) -> contextlib.AbstractAsyncContextManager[None]:
+    def _admission(self) -> contextlib.AbstractAsyncContextManager[httpx.AsyncClient]:
         if self.http_client is not None:
-            return contextlib.nullcontext()
-        return aadmitted(self.client, POOL_CONNECTIONS, capped_timeout(self.settings.request_timeout()).pool)
+            return contextlib.nullcontext(self.http_client)
+        return shared_async_pool().admitted(capped_timeout(self.settings.request_timeout()).pool)
 
     @asynccontextmanager
     async def _send(self, build: RequestFactory, *, read_body: bool = True) -> AsyncIterator[_Reply]:
         attempt = 0
         while True:
             async with AsyncExitStack() as resources:
-                await resources.enter_async_context(self._admission())
+                client = await resources.enter_async_context(self._admission())
                 try:
-                    request = build(self.client, resources.enter_context(ExitStack()))
-                    response = await self.client.send(request, stream=True)
+                    request = build(client, resources.enter_context(ExitStack()))
+                    response = await client.send(request, stream=True)
                     resources.push_async_callback(response.aclose)
                     guard_body(response)
                     wanted = read_body or not response.is_success

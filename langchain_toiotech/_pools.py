@@ -1,7 +1,9 @@
 """The pooled httpx clients every transport shares, and the moments they are released.
 
-Sync calls share one `httpx.Client` per process; async calls share one `httpx.AsyncClient` per event loop,
-because an async connection belongs to the loop that opened it. Each pool is released when its owner goes away:
+Sync calls share one pool per process; async calls share one pool per event loop, because an async connection
+belongs to the loop that opened it. A pool is one `httpx.Client` (`httpx.AsyncClient`) until more than 200
+requests are in flight, then a few more of them (`_shards`). Each pool is released, every shard of it, when its
+owner goes away:
 
 - A loop's client is closed inside that loop, while it still runs: `asyncio.run()` (like pytest-asyncio and
   `anyio.run`) calls `loop.shutdown_asyncgens()` before closing the loop, and a small async generator started in
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import os
 import ssl
 import threading
@@ -31,19 +34,28 @@ import httpx
 
 from langchain_toiotech._admission import pool_connections
 from langchain_toiotech._deadline import install_deadline_backend
+from langchain_toiotech._shards import MAX_SHARD_CONNECTIONS, TaskShards, ThreadShards
 from langchain_toiotech._socket_release import close_connections_now
+
+SyncPool = ThreadShards[httpx.Client]
+AsyncPool = TaskShards[httpx.AsyncClient]
 
 DEFAULT_TIMEOUT: Final = httpx.Timeout(600.0, connect=10.0)
 # httpcore's pool scans every idle connection for each queued request (measured: 4 million is_idle() calls for
 # three bursts of 64 with 100 idle sockets), so a burst over a large idle pool costs more than reconnecting.
-# Twenty idle sockets keep sequential and agent traffic on warm connections and bursts cheap. Calls past the
-# connection count wait in `_admission`, never inside httpcore's pool (whose queue costs grow quadratically).
+# Twenty idle sockets per shard keep sequential and agent traffic on warm connections and bursts cheap (at
+# most 100 idle in all, five shards). Calls past the connection count wait in `_admission`, never inside
+# httpcore's pool (whose queue costs grow quadratically).
 POOL_CONNECTIONS: Final = pool_connections()
-POOL_LIMITS: Final = httpx.Limits(max_connections=POOL_CONNECTIONS, max_keepalive_connections=20)
+"""Requests in flight per pool (over all its shards) at most."""
+SHARD_CONNECTIONS: Final = min(POOL_CONNECTIONS, MAX_SHARD_CONNECTIONS)
+"""Requests in flight (and connections) per shard at most."""
+POOL_LIMITS: Final = httpx.Limits(max_connections=SHARD_CONNECTIONS, max_keepalive_connections=20)
+"""The limits of each shard."""
 
 
 def new_sync_client(tls: ssl.SSLContext) -> httpx.Client:
-    """A pooled sync client with the shared limits (what the process-wide pool is made of)."""
+    """A pooled sync client with the shared limits (what each shard of the process-wide pool is)."""
     client = httpx.Client(limits=POOL_LIMITS, timeout=DEFAULT_TIMEOUT, verify=tls)
     # Sync reads can only be cut short at a call's deadline from inside the network stream (see _deadline).
     install_deadline_backend(client)
@@ -51,15 +63,15 @@ def new_sync_client(tls: ssl.SSLContext) -> httpx.Client:
 
 
 def new_async_client(tls: ssl.SSLContext) -> httpx.AsyncClient:
-    """A pooled async client with the shared limits (what each event loop's pool is made of)."""
+    """A pooled async client with the shared limits (what each shard of an event loop's pool is)."""
     return httpx.AsyncClient(limits=POOL_LIMITS, timeout=DEFAULT_TIMEOUT, verify=tls)
 
 
 @dataclass(eq=False)
-class _LoopClient:
-    """One event loop's client and the async generator that closes it when the loop shuts down."""
+class _LoopPool:
+    """One event loop's pool and the async generator that closes its shards when the loop shuts down."""
 
-    client: httpx.AsyncClient
+    pool: AsyncPool
     closer: AsyncGenerator[None, None] | None = None
     released: bool = False
 
@@ -70,8 +82,8 @@ class _Pools:
     def __init__(self) -> None:
         # Serialises building: threads racing on a first call would otherwise each build (and leak) a client.
         self.lock = threading.Lock()
-        self.sync: httpx.Client | None = None
-        self.loops: dict[asyncio.AbstractEventLoop, _LoopClient] = {}
+        self.sync: SyncPool | None = None
+        self.loops: dict[asyncio.AbstractEventLoop, _LoopPool] = {}
         self._tls: ssl.SSLContext | None = None
 
     def tls(self) -> ssl.SSLContext:
@@ -84,7 +96,7 @@ class _Pools:
             self._tls = httpx.create_ssl_context()
         return self._tls
 
-    def forget(self, loop: asyncio.AbstractEventLoop, entry: _LoopClient) -> None:
+    def forget(self, loop: asyncio.AbstractEventLoop, entry: _LoopPool) -> None:
         with self.lock:
             if self.loops.get(loop) is entry:
                 del self.loops[loop]
@@ -93,20 +105,22 @@ class _Pools:
 _state = _Pools()
 
 
-def shared_sync_client() -> httpx.Client:
-    """The process-wide pooled client: a thousand calls from any number of models reuse a few sockets."""
+def shared_sync_pool() -> SyncPool:
+    """The process-wide pool: a thousand calls from any number of models reuse a few sockets."""
     state = _state
-    client = state.sync
-    if client is None:
+    pool = state.sync
+    if pool is None:
         with state.lock:
             if state.sync is None:
-                state.sync = new_sync_client(state.tls())
-            client = state.sync
-    return client
+                state.sync = ThreadShards(
+                    functools.partial(new_sync_client, state.tls()), POOL_CONNECTIONS, SHARD_CONNECTIONS
+                )
+            pool = state.sync
+    return pool
 
 
-def shared_async_client() -> httpx.AsyncClient:
-    """The pooled client of the running event loop, built (and scheduled for release) on its first use.
+def shared_async_pool() -> AsyncPool:
+    """The pool of the running event loop, built (and scheduled for release) on its first use.
 
     Raises:
         RuntimeError: No event loop is running in this thread.
@@ -116,10 +130,10 @@ def shared_async_client() -> httpx.AsyncClient:
     entry = state.loops.get(loop)
     if entry is None:
         entry = _open_loop_client(state, loop)
-    return entry.client
+    return entry.pool
 
 
-def _open_loop_client(state: _Pools, loop: asyncio.AbstractEventLoop) -> _LoopClient:
+def _open_loop_client(state: _Pools, loop: asyncio.AbstractEventLoop) -> _LoopPool:
     with state.lock:
         entry = state.loops.get(loop)
         if entry is not None:  # another thread cannot run this loop, but keep the check next to the insert
@@ -127,7 +141,8 @@ def _open_loop_client(state: _Pools, loop: asyncio.AbstractEventLoop) -> _LoopCl
         closed = [known for known in state.loops if known.is_closed()]
         for known in closed:
             _abandon(state.loops.pop(known))
-        entry = state.loops[loop] = _LoopClient(new_async_client(state.tls()))
+        pool = TaskShards(functools.partial(new_async_client, state.tls()), POOL_CONNECTIONS, SHARD_CONNECTIONS)
+        entry = state.loops[loop] = _LoopPool(pool)
     closer = entry.closer = _close_at_loop_shutdown(state, loop, entry)
     # The first step registers the generator with the running loop (its firstiter hook) and stops at the
     # `yield`; it awaits nothing, so it completes synchronously here.
@@ -137,9 +152,9 @@ def _open_loop_client(state: _Pools, loop: asyncio.AbstractEventLoop) -> _LoopCl
 
 
 async def _close_at_loop_shutdown(
-    state: _Pools, loop: asyncio.AbstractEventLoop, entry: _LoopClient
+    state: _Pools, loop: asyncio.AbstractEventLoop, entry: _LoopPool
 ) -> AsyncGenerator[None, None]:
-    """Wait, as a suspended async generator, for the loop's `shutdown_asyncgens()`; then close the client.
+    """Wait, as a suspended async generator, for the loop's `shutdown_asyncgens()`; then close every shard.
 
     The `finally` runs inside the loop, before `loop.close()`, so the sockets are closed the normal way.
     """
@@ -149,18 +164,20 @@ async def _close_at_loop_shutdown(
         if not entry.released:
             entry.released = True
             state.forget(loop, entry)
-            await entry.client.aclose()
+            for client in entry.pool.seal():
+                await client.aclose()
 
 
-def _abandon(entry: _LoopClient) -> None:
-    """Release the client of a loop that cannot run again (closed by hand, or the parent's after a fork)."""
+def _abandon(entry: _LoopPool) -> None:
+    """Release the shards of a loop that cannot run again (closed by hand, or the parent's after a fork)."""
     entry.released = True
     if entry.closer is not None:
         # Finish the generator without its loop: with `released` set its `finally` awaits nothing, and a
         # finished generator is never handed back to the dead loop's finalizer.
         with contextlib.suppress(StopIteration):
             entry.closer.aclose().send(None)
-    close_connections_now(entry.client)
+    for client in entry.pool.seal():
+        close_connections_now(client)
 
 
 def _forget_inherited_pools() -> None:
@@ -169,7 +186,8 @@ def _forget_inherited_pools() -> None:
     global _state
     inherited, _state = _state, _Pools()
     if inherited.sync is not None:
-        close_connections_now(inherited.sync)
+        for client in inherited.sync.seal():
+            close_connections_now(client)
     for entry in inherited.loops.values():
         _abandon(entry)
 

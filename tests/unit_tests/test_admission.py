@@ -2,8 +2,9 @@
 
 httpcore rescans its whole queue against every connection on each event, so a queue inside the pool makes many
 concurrent calls superlinear (the benchmark's concurrency rows measure that). These tests check the mechanism
-over real HTTP: a loopback gateway holds every answer until the test releases it, the pool is made small, and
-the test reads where the waiting calls are (on our gate, not in the pool's request list). No timings.
+over real HTTP: a loopback gateway holds every answer until the test releases it, the pool is made small (6
+places over shards of 2), and the test reads where the waiting calls are (on our gate, not in any shard's request
+list). No timings. The full-size counts (1,000 streams over five shards) are in test_shards.py.
 """
 
 from __future__ import annotations
@@ -18,11 +19,12 @@ from typing import Any
 import httpx
 import pytest
 
-from langchain_toiotech import ChatToiotech, _admission, _client, _pools
+from langchain_toiotech import ChatToiotech, _admission, _pools, _shards
 from langchain_toiotech.errors import APITimeoutError
 from tests.unit_tests._loopback import QuietHandler, serve_loopback
 
-SLOTS = 4
+SLOTS = 6
+PER_SHARD = 2
 CALLS = 24
 WAIT = 10.0  # seconds any wait in these tests may take at most (bounds, not expectations)
 
@@ -80,23 +82,27 @@ def held() -> Iterator[tuple[HeldGateway, str]]:
 
 
 @pytest.fixture
-def small_pool(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Pools of SLOTS connections: a new process-wide sync client, and async clients built with these limits."""
-    limits = httpx.Limits(max_connections=SLOTS, max_keepalive_connections=SLOTS)
-    monkeypatch.setattr(_client, "POOL_CONNECTIONS", SLOTS)
+def small_pool(monkeypatch: pytest.MonkeyPatch) -> Iterator[_pools._Pools]:
+    """Pools of SLOTS places over shards of PER_SHARD connections, in a fresh process-wide state."""
+    limits = httpx.Limits(max_connections=PER_SHARD, max_keepalive_connections=PER_SHARD)
+    monkeypatch.setattr(_pools, "POOL_CONNECTIONS", SLOTS)
+    monkeypatch.setattr(_pools, "SHARD_CONNECTIONS", PER_SHARD)
     monkeypatch.setattr(_pools, "POOL_LIMITS", limits)
-    with httpx.Client(limits=limits) as sync_client:
-        monkeypatch.setattr(_client, "shared_sync_client", lambda: sync_client)
-        yield
+    fresh = _pools._Pools()
+    monkeypatch.setattr(_pools, "_state", fresh)
+    yield fresh
+    if fresh.sync is not None:
+        for client in fresh.sync.seal():
+            client.close()
 
 
 def make_model(base_url: str, **kwargs: Any) -> ChatToiotech:
     return ChatToiotech(model="m", api_key="sk-admission", base_url=base_url, max_retries=0, **kwargs)
 
 
-def queued_in_pool(client: httpx.Client | httpx.AsyncClient) -> int:
-    """Requests httpcore's pool holds (queued or being served)."""
-    return len(client._transport._pool._requests)  # type: ignore[union-attr]
+def held_by_shards(pool: _pools.SyncPool | _pools.AsyncPool) -> list[int]:
+    """Requests each shard's httpcore pool holds (queued or being served)."""
+    return [len(client._transport._pool._requests) for client in pool.clients]  # type: ignore[union-attr]
 
 
 async def astream_text(model: ChatToiotech, prompt: str) -> str:
@@ -109,14 +115,15 @@ async def test_async_calls_past_the_pool_size_wait_on_the_gate(held: tuple[HeldG
     model = make_model(base_url)
     tasks = [asyncio.create_task(astream_text(model, f"q{n}")) for n in range(CALLS)]
     await asyncio.to_thread(gateway.wait_for_arrivals, SLOTS)
-    client = model._async_transport.client
-    gate = _admission._state.async_[client]
+    pool = _pools.shared_async_pool()
+    gate = pool.gate
     for _ in range(1000):  # bounded: until every other call has reached the gate
         if len(gate._waiters or ()) == CALLS - SLOTS:
             break
         await asyncio.sleep(0)
     assert len(gate._waiters or ()) == CALLS - SLOTS
-    assert queued_in_pool(client) == SLOTS  # without the gate: all 24 queue inside httpcore
+    # Spread over three shards of two; without the gate all 24 would queue inside httpcore.
+    assert held_by_shards(pool) == [PER_SHARD] * (SLOTS // PER_SHARD)
     gateway.release.set()
     assert await asyncio.gather(*tasks) == [f"ok q{n}" for n in range(CALLS)]
     assert gateway.most_serving == SLOTS
@@ -131,8 +138,8 @@ def test_threads_past_the_pool_size_wait_on_the_gate(held: tuple[HeldGateway, st
             threads.submit(lambda n=n: "".join(str(c.content) for c in model.stream(f"q{n}"))) for n in range(CALLS)
         ]
         gateway.wait_for_arrivals(SLOTS)
-        client = model._transport.client
-        gate = _admission._state.sync[client]
+        pool = _pools.shared_sync_pool()
+        gate = pool.gate
         waiting = threading.Event()
         for _ in range(int(WAIT / 0.01)):  # bounded poll: until every other thread blocks on the gate
             if len(gate._waiters) == CALLS - SLOTS:
@@ -140,7 +147,7 @@ def test_threads_past_the_pool_size_wait_on_the_gate(held: tuple[HeldGateway, st
                 break
             waiting.wait(0.01)
         assert waiting.is_set()
-        assert queued_in_pool(client) == SLOTS
+        assert held_by_shards(pool) == [PER_SHARD] * (SLOTS // PER_SHARD)
         gateway.release.set()
         assert [future.result(WAIT) for future in futures] == [f"ok q{n}" for n in range(CALLS)]
     assert gateway.most_serving == SLOTS
@@ -167,13 +174,13 @@ async def test_a_callers_own_client_is_not_gated(held: tuple[HeldGateway, str]) 
         await asyncio.to_thread(gateway.wait_for_arrivals, CALLS)  # all at the gateway at once: nothing held back
         gateway.release.set()
         await asyncio.gather(*tasks)
-    assert own not in _admission._state.async_
+    assert _pools.shared_async_pool().gate._free == SLOTS  # the pool was never touched
     assert gateway.most_serving == CALLS
 
 
 @pytest.mark.parametrize(
     ("soft_limit", "connections"),
-    [(1024, 200), (300, 150), (20000, 200), (2**62, 200), (8, 16)],
+    [(1024, 512), (300, 150), (20000, 1000), (2**62, 1000), (8, 16)],
 )
 def test_pool_size_leaves_room_under_the_open_file_limit(
     monkeypatch: pytest.MonkeyPatch, soft_limit: int, connections: int
@@ -184,14 +191,22 @@ def test_pool_size_leaves_room_under_the_open_file_limit(
 
 
 class FakeClient:
-    """A stand-in for a pooled client: the gates are kept per client object, nothing else is read from it."""
+    """A stand-in for a shard: the gate tests read nothing from it."""
 
 
-async def queue_up(client: FakeClient, slots: int, order: list[int], count: int) -> list[asyncio.Task[None]]:
+def task_pool(slots: int) -> _shards.TaskShards[FakeClient]:
+    return _shards.TaskShards(FakeClient, slots)
+
+
+def thread_pool(slots: int) -> _shards.ThreadShards[FakeClient]:
+    return _shards.ThreadShards(FakeClient, slots)
+
+
+async def queue_up(pool: _shards.TaskShards[FakeClient], order: list[int], count: int) -> list[asyncio.Task[None]]:
     """Start `count` tasks, one at a time, each queued on the gate before the next starts."""
 
     async def admitted_call(number: int) -> None:
-        async with _admission.aadmitted(client, slots, WAIT):
+        async with pool.admitted(WAIT):
             order.append(number)
 
     tasks = []
@@ -202,27 +217,27 @@ async def queue_up(client: FakeClient, slots: int, order: list[int], count: int)
 
 
 async def test_waiting_tasks_are_admitted_in_arrival_order_and_latecomers_queue_behind() -> None:
-    client = FakeClient()
+    pool = task_pool(1)
     order: list[int] = []
-    async with _admission.aadmitted(client, 1, WAIT):
-        tasks = await queue_up(client, 1, order, 6)
-        gate = _admission._state.async_[client]
+    async with pool.admitted(WAIT):
+        tasks = await queue_up(pool, order, 6)
+        gate = pool.gate
         assert len(gate._waiters) == 6
     # The holder has released; a latecomer that arrives before the first waiter runs must not take its place.
-    late = await queue_up(client, 1, [], 1)
+    late = await queue_up(pool, [], 1)
     await asyncio.wait_for(asyncio.gather(*tasks, *late), WAIT)
     assert order == list(range(6))
     assert gate._free == 1  # every place came back, none was made up
 
 
 async def test_a_waiter_cancelled_before_its_turn_takes_and_frees_nothing() -> None:
-    client = FakeClient()
+    pool = task_pool(1)
     order: list[int] = []
-    async with _admission.aadmitted(client, 1, WAIT):
-        tasks = await queue_up(client, 1, order, 3)
+    async with pool.admitted(WAIT):
+        tasks = await queue_up(pool, order, 3)
         tasks[1].cancel()
         await asyncio.sleep(0)
-        gate = _admission._state.async_[client]
+        gate = pool.gate
         assert len(gate._waiters) == 2
         assert order == []  # the cancelled waiter's exit freed no place while the holder still has it
     await asyncio.wait_for(asyncio.gather(tasks[0], tasks[2]), WAIT)
@@ -232,36 +247,38 @@ async def test_a_waiter_cancelled_before_its_turn_takes_and_frees_nothing() -> N
 
 
 async def test_a_waiter_cancelled_after_it_was_handed_a_place_passes_it_on() -> None:
-    client = FakeClient()
+    pool = task_pool(1)
     order: list[int] = []
-    async with _admission.aadmitted(client, 1, WAIT):
-        tasks = await queue_up(client, 1, order, 3)
+    async with pool.admitted(WAIT):
+        tasks = await queue_up(pool, order, 3)
     tasks[0].cancel()  # the release above handed task 0 the place; it has not run yet
     await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), WAIT)
     assert tasks[0].cancelled()
     assert order == [1, 2]
-    assert _admission._state.async_[client]._free == 1
+    assert pool.gate._free == 1
 
 
 async def test_a_waiter_that_times_out_leaves_the_queue_and_the_places_intact() -> None:
-    client = FakeClient()
-    async with _admission.aadmitted(client, 1, WAIT):
+    pool = task_pool(1)
+    async with pool.admitted(WAIT):
         with pytest.raises(APITimeoutError, match="one of the 1 pooled connections"):
-            async with _admission.aadmitted(client, 1, 0.01):
+            async with pool.admitted(0.01):
                 pytest.fail("admitted while the only place was held")
-        gate = _admission._state.async_[client]
+        gate = pool.gate
         assert len(gate._waiters) == 0
     assert gate._free == 1
 
 
-def start_thread_waiters(client: FakeClient, order: list[int], count: int) -> list[threading.Thread]:
+def start_thread_waiters(
+    pool: _shards.ThreadShards[FakeClient], order: list[int], count: int
+) -> list[threading.Thread]:
     """Start `count` threads, one at a time, each queued on the gate before the next starts (bounded poll)."""
 
     def admitted_call(number: int) -> None:
-        with _admission.admitted(client, 1, WAIT):
+        with pool.admitted(WAIT):
             order.append(number)
 
-    gate = _admission._state.sync[client]
+    gate = pool.gate
     threads = []
     for number in range(count):
         thread = threading.Thread(target=admitted_call, args=(number,))
@@ -278,13 +295,13 @@ def start_thread_waiters(client: FakeClient, order: list[int], count: int) -> li
 
 
 def test_waiting_threads_are_admitted_in_arrival_order_and_latecomers_queue_behind() -> None:
-    client = FakeClient()
+    pool = thread_pool(1)
     order: list[int] = []
-    with _admission.admitted(client, 1, WAIT):
-        threads = start_thread_waiters(client, order, 6)
-        gate = _admission._state.sync[client]
+    with pool.admitted(WAIT):
+        threads = start_thread_waiters(pool, order, 6)
+        gate = pool.gate
     # Released: the place is handed to thread 0; a latecomer arriving now queues behind the five others.
-    with _admission.admitted(client, 1, WAIT):
+    with pool.admitted(WAIT):
         order.append(-1)
     for thread in threads:
         thread.join(WAIT)
@@ -294,13 +311,13 @@ def test_waiting_threads_are_admitted_in_arrival_order_and_latecomers_queue_behi
 
 
 def test_a_thread_that_times_out_leaves_the_queue_and_the_places_intact() -> None:
-    client = FakeClient()
-    with _admission.admitted(client, 1, WAIT):
+    pool = thread_pool(1)
+    with pool.admitted(WAIT):
         with (
             pytest.raises(APITimeoutError, match="one of the 1 pooled connections"),
-            _admission.admitted(client, 1, 0.01),
+            pool.admitted(0.01),
         ):
             pytest.fail("admitted while the only place was held")
-        gate = _admission._state.sync[client]
+        gate = pool.gate
         assert not gate._waiters
     assert gate._free == 1

@@ -528,15 +528,15 @@ def test_shared_sync_client_is_reused_across_models() -> None:
     first = ChatToiotech(model="a", api_key=API_KEY)
     second = ChatToiotech(model="b", api_key=API_KEY, temperature=0.1)
 
-    assert first._transport.client is second._transport.client
-    assert first._transport.client is _pools.shared_sync_client()
+    assert first._transport.http_client is second._transport.http_client is None
+    pool = _pools.shared_sync_pool()
+    assert pool is _pools.shared_sync_pool()
+    assert pool.clients[0] is _pools.shared_sync_pool().clients[0]
 
 
 def test_one_async_client_per_event_loop() -> None:
-    async def clients() -> tuple[httpx.AsyncClient, httpx.AsyncClient]:
-        first = ChatToiotech(model="a", api_key=API_KEY)
-        second = ChatToiotech(model="b", api_key=API_KEY)
-        return first._async_transport.client, second._async_transport.client
+    async def clients() -> tuple[object, object]:
+        return _pools.shared_async_pool(), _pools.shared_async_pool()
 
     in_loop_one = asyncio.run(clients())
     in_loop_two = asyncio.run(clients())

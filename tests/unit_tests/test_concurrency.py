@@ -114,8 +114,7 @@ async def test_200_concurrent_astreams_on_a_bounded_pool() -> None:
 
 async def test_200_concurrent_calls_on_the_default_pool(gw: GatewayEmulator) -> None:
     model = make_model(gw)
-    client = _pools.shared_async_client()
-    assert model._async_transport.client is client  # the model really uses the loop's pooled client
+    (client,) = _pools.shared_async_pool().clients  # 200 in flight at most: one shard
     prompts = [f"call {index}" for index in range(200)]
     peak = PeakConnections(client)
 
@@ -130,6 +129,7 @@ async def test_200_concurrent_calls_on_the_default_pool(gw: GatewayEmulator) -> 
     # Afterwards the pool keeps at most its keep-alive allowance of idle sockets, none of them busy.
     assert len(pool_of(client).connections) <= (_pools.POOL_LIMITS.max_keepalive_connections or 0)
     assert busy(client) == []
+    assert _pools.shared_async_pool().clients == [client]  # the model really used the loop's pool, one shard
 
 
 # --- a cancelled stream gives its connection back ----------------------------------------------------------
@@ -249,7 +249,8 @@ def fresh_process_pool(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setattr(_pools, "_state", fresh)
     yield
     if fresh.sync is not None:
-        fresh.sync.close()
+        for client in fresh.sync.seal():
+            client.close()
 
 
 @pytest.mark.usefixtures("fresh_process_pool")
@@ -257,17 +258,18 @@ def test_threads_share_the_process_wide_client(gw: GatewayEmulator) -> None:
     model = make_model(gw, timeout=10.0)  # bounds the rare httpcore pool race (see below) to a retry, not a hang
     start = threading.Barrier(THREADS)
 
-    def worker(index: int) -> tuple[httpx.Client, tuple[str, str]]:
-        start.wait()  # all first calls at once: the moment a lazily built shared client can be built twice
-        client = model._transport.client
-        return client, ask_both_ways(model, index)
+    def worker(index: int) -> tuple[_pools.SyncPool, tuple[str, str]]:
+        start.wait()  # all first calls at once: the moment a lazily built shared pool can be built twice
+        answers = ask_both_ways(model, index)
+        return _pools.shared_sync_pool(), answers
 
     with ThreadPoolExecutor(THREADS) as pool:
         results = list(pool.map(worker, range(THREADS)))
 
     assert [answers for _, answers in results] == [expected_both_ways(index) for index in range(THREADS)]
-    shared = _pools.shared_sync_client()
-    assert all(client is shared for client, _ in results)
+    shared = _pools.shared_sync_pool()
+    assert all(pool is shared for pool, _ in results)
+    assert len(shared.clients) == 1  # 16 threads: one shard
     assert len(chat_prompts(gw)) == 2 * THREADS
 
 

@@ -209,7 +209,7 @@ async def test_stream_total_timeout_bounds_an_endless_stream(*, use_async: bool)
 def test_the_pooled_sync_client_reads_through_the_deadline_backend() -> None:
     # The sync deadline rests on httpx internals (a pool's network backend): an httpx upgrade that moves them
     # must fail here, by name, rather than silently let drips through again.
-    pool = _pools.shared_sync_client()._transport._pool  # type: ignore[attr-defined]
+    pool = _pools.shared_sync_pool().clients[0]._transport._pool  # type: ignore[attr-defined]
     assert isinstance(pool._network_backend, DeadlineBackend)
 
 
