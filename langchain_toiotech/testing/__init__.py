@@ -33,8 +33,9 @@ Default replies (nothing scripted):
   ``POST /v1/embeddings`` (deterministic unit vectors of the model's length), ``GET /v1/models``; anything else
   is new-api's 404.
 
-Every response carries an ``X-Oneapi-Request-Id`` header. Run ``python -m langchain_toiotech.testing --port N``
-to serve from the command line.
+``GatewayEmulator(latency=0.1)`` (``--latency 0.1``) makes every reply, on every route, wait that long before its
+first byte, as a gateway's round trip would, for benchmarks of concurrency. Every response carries an
+``X-Oneapi-Request-Id`` header. Run ``python -m langchain_toiotech.testing --port N`` to serve from the command line.
 """
 
 from __future__ import annotations

@@ -27,6 +27,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--ping-every", type=int, default=0, help="': PING' comment every N stream events")
     parser.add_argument("--chunk-delay", type=float, default=0.0, help="seconds between stream events")
     parser.add_argument(
+        "--latency", type=float, default=0.0, metavar="SECONDS", help="seconds before every reply's first byte"
+    )
+    parser.add_argument(
         "--permissive",
         action="store_true",
         help="any model name, paths with or without /v1, reasoning from every model, no vendor contracts",
@@ -68,6 +71,23 @@ def _limits(args: argparse.Namespace) -> ServerLimits:
     )
 
 
+def _emulator(args: argparse.Namespace) -> GatewayEmulator:
+    return GatewayEmulator(
+        host=args.host,
+        port=args.port,
+        api_key=args.api_key,
+        reasoning_style=None if args.reasoning_style == "none" else args.reasoning_style,
+        files_api=args.files_api,
+        file_processing_polls=args.file_processing_polls,
+        ping_every=args.ping_every,
+        chunk_delay=args.chunk_delay,
+        strict=not args.permissive,
+        models=args.model,
+        limits=_limits(args),
+        latency=args.latency,
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Serve until SIGINT or SIGTERM, printing the base URL on the first line.
 
@@ -82,7 +102,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     try:
-        limits = _limits(args)
+        emulator = _emulator(args)
     except ValueError as problem:
         parser.error(str(problem))
     done = threading.Event()
@@ -92,19 +112,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     signal.signal(signal.SIGINT, _on_signal)
     signal.signal(signal.SIGTERM, _on_signal)
-    emulator = GatewayEmulator(
-        host=args.host,
-        port=args.port,
-        api_key=args.api_key,
-        reasoning_style=None if args.reasoning_style == "none" else args.reasoning_style,
-        files_api=args.files_api,
-        file_processing_polls=args.file_processing_polls,
-        ping_every=args.ping_every,
-        chunk_delay=args.chunk_delay,
-        strict=not args.permissive,
-        models=args.model,
-        limits=limits,
-    )
     with emulator:
         sys.stdout.write(emulator.base_url + "\n")
         sys.stdout.flush()

@@ -52,6 +52,7 @@ class GatewayEmulator:
         strict: bool = True,
         models: Iterable[str | EmulatedModel] = (),
         limits: ServerLimits = DEFAULT_SERVER_LIMITS,
+        latency: float = 0.0,
     ) -> None:
         """Configure the emulator (nothing is bound until :meth:`start`).
 
@@ -74,9 +75,12 @@ class GatewayEmulator:
                 (``"doubao-seed-1-6-251015"``) or :class:`EmulatedModel` descriptions.
             limits: What the HTTP server keeps and how long it waits (:class:`ServerLimits`: body size, request
                 log length, idle timeout, connections, JSON depth).
+            latency: Seconds every reply waits before its first byte, on every route (chat, Responses, files,
+                embeddings, models, errors alike), as a gateway's round trip would; a fault's
+                ``first_byte_delay`` adds to it. Benchmarks use it (0.1) to measure concurrency, not CPU.
 
         Raises:
-            ValueError: If ``reasoning_style`` or ``files_api`` is unknown.
+            ValueError: If ``reasoning_style`` or ``files_api`` is unknown, or ``latency`` is negative.
         """
         if reasoning_style not in REASONING_STYLES:
             msg = f"reasoning_style must be one of {REASONING_STYLES}, got {reasoning_style!r}"
@@ -84,9 +88,12 @@ class GatewayEmulator:
         if files_api not in FILES_APIS:
             msg = f"files_api must be one of {FILES_APIS}, got {files_api!r}"
             raise ValueError(msg)
+        if not latency >= 0:  # also refuses NaN
+            msg = f"latency must be 0 or more seconds, got {latency!r}"
+            raise ValueError(msg)
         self._address = (host, port)
         config = EmulatorConfig(
-            api_key, reasoning_style, files_api, file_processing_polls, ping_every, chunk_delay, strict
+            api_key, reasoning_style, files_api, file_processing_polls, ping_every, chunk_delay, strict, latency
         )
         self._gateway = Gateway(config, ModelRegistry(models), max_records=limits.max_logged_requests)
         self._limits = limits

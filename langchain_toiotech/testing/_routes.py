@@ -35,6 +35,7 @@ class EmulatorConfig:
     ping_every: int = 0
     chunk_delay: float = 0.0
     strict: bool = True
+    latency: float = 0.0
 
 
 def route_key(path: str) -> str:

@@ -253,4 +253,5 @@ class _Handler(BaseHTTPRequestHandler):
             stopping=self.server.stopping,
             ping_every=config.ping_every,
             chunk_delay=config.chunk_delay,
+            latency=config.latency,
         )

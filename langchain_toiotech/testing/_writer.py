@@ -88,6 +88,7 @@ class ReplyWriter:
         stopping: threading.Event,
         ping_every: int = 0,
         chunk_delay: float = 0.0,
+        latency: float = 0.0,
     ) -> None:
         """Create a writer.
 
@@ -97,12 +98,14 @@ class ReplyWriter:
             stopping: Set when the emulator stops; cuts delays and stalls short.
             ping_every: Default ``: PING`` interval in events (0: none).
             chunk_delay: Default pause between stream events, in seconds.
+            latency: Pause before every reply's first byte, in seconds (a fault's ``first_byte_delay`` adds).
         """
         self._send = send
         self._chunked = chunked
         self._stopping = stopping
         self._ping_every = ping_every
         self._chunk_delay = chunk_delay
+        self._latency = latency
 
     def write(self, reply: Reply, fault: Fault | None, request_id: str) -> bool:
         """Write a reply, applying the fault's delivery effects.
@@ -115,8 +118,9 @@ class ReplyWriter:
         Returns:
             Whether the connection may be kept alive.
         """
-        if fault is not None and fault.first_byte_delay > 0:
-            self._stopping.wait(fault.first_byte_delay)
+        delay = self._latency + (fault.first_byte_delay if fault is not None else 0.0)
+        if delay > 0:
+            self._stopping.wait(delay)
         headers = [(REQUEST_ID_HEADER, request_id)]
         if reply.content_type is not None:
             headers.append(("Content-Type", reply.content_type))
