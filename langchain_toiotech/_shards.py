@@ -22,9 +22,9 @@ from typing import Final, Generic, TypeVar
 
 from langchain_toiotech._admission import TaskGate, ThreadGate, pool_timeout_error
 
-# Measured (README "Performance", benchmarks/concurrency.py) on one pool: at 2,000 concurrent `astream` calls, 2.6-2.8 ms
-# of client CPU per call with at most 128 or 200 in flight (2.4-2.7 ms at 200 calls), 2.8-3.0 ms with 256,
-# 2.7-3.1 ms with 500 and 3.0-3.1 ms with 1,000 in one pool. 200 is the largest count that stayed flat.
+# Measured (README "Performance", benchmarks/concurrency.py) on one pool: at 2,000 concurrent `astream` calls,
+# 2.6-2.8 ms of client CPU per call with at most 128 or 200 in flight (2.4-2.7 ms at 200 calls), 2.8-3.0 ms with
+# 256, 2.7-3.1 ms with 500 and 3.0-3.1 ms with 1,000 in one pool. 200 is the largest count that stayed flat.
 MAX_SHARD_CONNECTIONS: Final = 200
 """Requests in flight (and connections) per httpcore pool at most."""
 
