@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import ray
 from ray._private import ray_constants
@@ -70,3 +71,36 @@ def actor_restarts(class_name_part: str) -> int:
     """Restarts, summed over the actors whose class name contains `class_name_part`."""
     actors = state.actor_table(None)
     return sum(int(actor["NumRestarts"]) for actor in actors.values() if class_name_part in actor["ActorClassName"])
+
+
+class StoreWatch:
+    """Scans the object store's memory over and over while a job runs (its actors' arguments live only then).
+
+    `seen` collects every needle found in any scan; the last scan runs when the watch stops.
+    """
+
+    def __init__(self, *needles: bytes, every: float = 1.0) -> None:
+        self.needles = needles
+        self.seen: set[bytes] = set()
+        self.scans = 0
+        self._every = every
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="store-watch", daemon=True)
+
+    def _scan(self) -> None:
+        memory = object_store_memory()
+        self.seen.update(needle for needle in self.needles if needle in memory)
+        self.scans += 1
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._every):
+            self._scan()
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=30)
+        self._scan()

@@ -19,6 +19,7 @@ import ray.data
 from langchain_toiotech.ray import delete_run_uploads, load_documents, new_run_id, run_chat
 from langchain_toiotech.testing import Fault
 from tests.ray_tests._ray_storage import (
+    StoreWatch,
     actor_pids,
     actor_restarts,
     block_bytes,
@@ -32,7 +33,7 @@ pytestmark = [pytest.mark.ray, pytest.mark.timeout(300)]
 
 MODEL: Final = "deepseek-reasoner"  # reasons, and takes no images: a row with one gets DeepSeek's 400
 VISION: Final = "doubao-seed-1-8"
-PROMPTS: Final = 40
+PROMPTS: Final = 24
 CANARY_ROW: Final = "canary-row-" + secrets.token_hex(8)
 CANARY_CTOR: Final = "canary-ctor-" + secrets.token_hex(8)
 PAGES: Final = {"one.pdf": 1, "two.pdf": 2, "three.pdf": 3}
@@ -54,6 +55,7 @@ class Jobs:
     folder: Path
     chat_requests: list[Any]
     upload_requests: list[Any]
+    stores: list[StoreWatch]
 
 
 def _chat_rows() -> list[dict[str, Any]]:
@@ -88,9 +90,11 @@ def jobs(ray_cluster: RayCluster, tmp_path_factory: pytest.TempPathFactory) -> J
     # Two 429s with Retry-After: the workers' own clients wait and retry them; the rows still succeed.
     gateway.enqueue_fault(Fault(status=429, retry_after="1"), path="/chat/completions", times=2)
     chat_in = ray.data.from_items(_chat_rows()).materialize()
-    chat_out = run_chat(
-        chat_in, MODEL, concurrency=2, max_concurrency=4, batch_size=8, system_prompt=CANARY_CTOR
-    ).materialize()
+    needles = (ray_cluster.secret.encode(), CANARY_CTOR.encode(), b"ToiotechChatUDF", b"ToiotechDocumentUDF")
+    with StoreWatch(*needles) as chat_store:
+        chat_out = run_chat(
+            chat_in, MODEL, concurrency=2, max_concurrency=4, batch_size=8, system_prompt=CANARY_CTOR
+        ).materialize()
     chat_requests = [r for r in gateway.requests if r.path == "/v1/chat/completions"]
 
     folder = tmp_path_factory.mktemp("files")
@@ -98,11 +102,13 @@ def jobs(ray_cluster: RayCluster, tmp_path_factory: pytest.TempPathFactory) -> J
     gateway.clear_requests()
     gateway.enqueue_fault(Fault(status=429, retry_after="1"), path="/files")  # retried: the file succeeds
     documents_in = ray.data.read_binary_files(_files(folder), include_paths=True).materialize()
-    documents_out = load_documents(
-        documents_in, VISION, run_id=run_id, mode="page", concurrency=2, max_concurrency=2, batch_size=2
-    ).materialize()
+    with StoreWatch(*needles) as documents_store:
+        documents_out = load_documents(
+            documents_in, VISION, run_id=run_id, mode="page", concurrency=1, max_concurrency=4, batch_size=3
+        ).materialize()
     uploads = [r for r in gateway.requests if r.method == "POST" and r.path == "/v1/files"]
-    return Jobs(chat_in, chat_out, documents_in, documents_out, run_id, folder, chat_requests, uploads)
+    stores = [chat_store, documents_store]
+    return Jobs(chat_in, chat_out, documents_in, documents_out, run_id, folder, chat_requests, uploads, stores)
 
 
 def test_chat_answers_every_prompt_in_order_with_usage(jobs: Jobs) -> None:
@@ -192,8 +198,13 @@ def test_uploads_are_tagged_and_none_is_left(ray_cluster: RayCluster, jobs: Jobs
     assert delete_run_uploads(jobs.run_id, base_url=ray_cluster.gateway.base_url, api_key=ray_cluster.secret) == []
 
 
+def _extraction_started(gateway: Any) -> bool:
+    return any(request.path == "/v1/responses" for request in gateway.requests)
+
+
 def test_a_worker_killed_mid_file_leaves_no_upload(ray_cluster: RayCluster, tmp_path: Path) -> None:
     gateway = ray_cluster.gateway
+    gateway.clear_requests()
     for name in ("a.pdf", "b.pdf"):
         (tmp_path / name).write_bytes(pdf(1))
     # The first extraction hangs after its upload: the worker is killed while it waits.
@@ -204,9 +215,10 @@ def test_a_worker_killed_mid_file_leaves_no_upload(ray_cluster: RayCluster, tmp_
     job = threading.Thread(target=lambda: result.setdefault("rows", dataset.take_all()), daemon=True)
     job.start()
     deadline = time.monotonic() + 60
-    while not gateway.files and time.monotonic() < deadline:
+    while not _extraction_started(gateway) and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert gateway.files, "no upload appeared"
+    assert _extraction_started(gateway), "no extraction started"
+    assert gateway.files  # the hanging file's upload, which only the worker knew
     restarts = actor_restarts("ToiotechDocumentUDF")
     (pid,) = actor_pids("ToiotechDocumentUDF")
     os.kill(pid, signal.SIGKILL)
@@ -216,7 +228,10 @@ def test_a_worker_killed_mid_file_leaves_no_upload(ray_cluster: RayCluster, tmp_
     assert sorted(row["filename"] for row in rows) == ["a.pdf", "b.pdf"]
     assert all(row["error_type"] is None for row in rows)
     assert actor_restarts("ToiotechDocumentUDF") == restarts + 1
+    assert gateway.pending == 0  # the hanging reply went to the killed worker, not to the retry
     assert gateway.files == {}  # the restarted worker deleted its predecessor's upload; the retry cleaned up
+    listed = [r for r in gateway.requests if r.method == "GET" and r.path == "/v1/files"]
+    assert len(listed) == 1  # only the restarted worker looked for leftovers
 
 
 def test_the_key_is_nowhere_in_what_ray_stored(ray_cluster: RayCluster, jobs: Jobs) -> None:
@@ -228,9 +243,12 @@ def test_the_key_is_nowhere_in_what_ray_stored(ray_cluster: RayCluster, jobs: Jo
     blocks = block_bytes([jobs.chat_in, jobs.chat_out, jobs.documents_in, jobs.documents_out])
     assert CANARY_ROW.encode() in blocks  # the rows are in these bytes; the key is not
     assert secret not in blocks
-    memory = object_store_memory()
-    assert CANARY_CTOR.encode() in memory  # the pickled UDF class and its constructor arguments live here
-    assert b"ToiotechChatUDF" in memory
-    assert secret not in memory
+    chat_store, documents_store = jobs.stores
+    # The object store's memory, scanned while each job ran: the pickled UDF classes and their constructor
+    # arguments were there, the key never was (nor is it now).
+    assert {CANARY_CTOR.encode(), b"ToiotechChatUDF"} <= chat_store.seen
+    assert b"ToiotechDocumentUDF" in documents_store.seen
+    assert secret not in chat_store.seen | documents_store.seen
+    assert secret not in object_store_memory()
     for name, data in session_files().items():
         assert secret not in data, name  # logs, runtime resources, spilled objects
