@@ -51,8 +51,9 @@ class ToiotechDocumentUDF:
             are always deleted (no `delete_after`).
 
     Raises:
-        ValueError: a refused or unknown option, a bad `run_id`, `mode` or `max_concurrency`, or no
-            `TOIOTECH_API_KEY` in the worker's environment.
+        ValueError: a refused option, a bad `run_id`, `mode` or `max_concurrency`, or no `TOIOTECH_API_KEY` in
+            the worker's environment.
+        TypeError: an unknown option (named, with the ones it takes).
     """
 
     def __init__(

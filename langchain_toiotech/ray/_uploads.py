@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import re
 import secrets
+import sys
 import uuid
 from typing import Any, Final
 
@@ -65,10 +66,10 @@ def worker_tag() -> tuple[str, bool]:
     Inside a Ray actor the tag is the actor id's end, which a restarted actor keeps; elsewhere (a test, a
     plain process) a random one, never a restart.
     """
-    import ray  # noqa: PLC0415 - only where a worker starts; the pure parts of this package never need Ray
-
+    # A Ray worker has imported Ray before it builds a UDF; a process that has not is no worker. And
     # get_runtime_context() would start a local cluster in a process that has none: ask first.
-    context = ray.get_runtime_context() if ray.is_initialized() else None
+    ray = sys.modules.get("ray")
+    context = ray.get_runtime_context() if ray is not None and ray.is_initialized() else None
     actor_id = context.get_actor_id() if context is not None else None
     if context is None or actor_id is None:
         return uuid.uuid4().hex[:_WORKER_CHARS], False

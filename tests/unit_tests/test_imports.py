@@ -134,3 +134,37 @@ def test_the_package_alone_loads_only_its_version() -> None:
     code = "import sys, langchain_toiotech; print(sorted(m for m in sys.modules if m.startswith('langchain_toiotech')))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)  # noqa: S603
     assert result.stdout.strip() == "['langchain_toiotech', 'langchain_toiotech._version']"
+
+
+RAY_ALL = [
+    "CHAT_SCHEMA",
+    "DOCUMENT_SCHEMA",
+    "ToiotechChatUDF",
+    "ToiotechDocumentUDF",
+    "delete_run_uploads",
+    "load_documents",
+    "new_run_id",
+    "run_chat",
+]
+
+
+def test_the_ray_module_surface() -> None:
+    import langchain_toiotech.ray as ray_module  # noqa: PLC0415 - the optional module, imported on purpose
+
+    assert sorted(ray_module.__all__) == sorted(RAY_ALL)
+    assert all(getattr(ray_module, name) is not None for name in RAY_ALL)
+
+
+def test_ray_loads_only_with_a_job() -> None:
+    # The package and its public modules never import Ray (or pyarrow); langchain_toiotech.ray imports pyarrow
+    # for its schemas, and Ray only where a job is built or a worker starts.
+    code = (
+        "import sys, langchain_toiotech\n"
+        "from langchain_toiotech import ChatToiotech, ToiotechBlobParser, ToiotechEmbeddings, ToiotechFiles\n"
+        "import langchain_toiotech.testing\n"
+        "before = sorted(m for m in ('ray', 'pyarrow') if m in sys.modules)\n"
+        "import langchain_toiotech.ray\n"
+        "print(before, sorted(m for m in ('ray', 'pyarrow') if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)  # noqa: S603
+    assert result.stdout.split("\n")[0] == "[] ['pyarrow']"
