@@ -33,16 +33,19 @@ keep `concurrency x max_concurrency <= R x L / 60` (600 RPM at 2 s a call: 20 in
 10). Past that, every extra request only earns a 429 and a wait.
 
 ```python
+from pathlib import Path
+
 import ray
 
-from langchain_toiotech.ray import new_run_id, delete_run_uploads, load_documents, run_chat
+from langchain_toiotech.ray import delete_run_uploads, load_documents, new_run_id, run_chat
 
 prompts = ray.data.from_items([{"id": n, "prompt": f"Say {n}"} for n in range(4)])
 answers = run_chat(prompts, "gpt-4o-mini", concurrency=1, max_concurrency=4).take_all()
 print([row["text"] for row in answers])
 
 run_id = new_run_id()
-files = ray.data.read_binary_files(["report.pdf"], include_paths=True)
+# Paths every worker can read: absolute (workers run elsewhere), on shared storage, or s3://... URIs.
+files = ray.data.read_binary_files([str(Path("report.pdf").resolve())], include_paths=True)
 documents = load_documents(files, "doubao-seed-1-8", run_id=run_id, mode="page").take_all()
 print([(row["source"], row["page"], row["error_type"]) for row in documents])
 delete_run_uploads(run_id)

@@ -68,9 +68,18 @@ def test_docstring_examples_run(
     assert gateway_env.requests, "the examples never reached the gateway"
 
 
+def needs_ray(fence: str) -> bool:
+    """Whether an example runs a Ray job: tests/ray_tests/test_ray_docs.py runs those, on its cluster."""
+    return "langchain_toiotech.ray" in fence or re.search(r"^\s*(import|from) ray\b", fence, re.MULTILINE) is not None
+
+
+def readme_fences(*, ray: bool) -> list[str]:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    return [fence for fence in python_fences(readme) if needs_ray(fence) == ray]
+
+
 def test_readme_examples_run(gateway_env: GatewayEmulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     sample_files(tmp_path)
     monkeypatch.chdir(tmp_path)
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    run_fences(python_fences(readme), "README.md")
+    run_fences(readme_fences(ray=False), "README.md")
     assert gateway_env.requests
