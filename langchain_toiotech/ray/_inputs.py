@@ -26,10 +26,9 @@ def refuse_key(owner: str, options: Mapping[str, Any]) -> None:
     given = [name for name in _KEY_OPTIONS if options.get(name) is not None]
     headers = options.get("default_headers") or {}
     given += [f"default_headers[{name!r}]" for name in headers if str(name).lower() in _KEY_HEADERS]
-    for nested in ("chat_kwargs",):
-        inner = options.get(nested)
-        if isinstance(inner, Mapping):
-            given += [f"{nested}[{name!r}]" for name in _KEY_OPTIONS if inner.get(name) is not None]
+    chat_kwargs = options.get("chat_kwargs")  # the document UDF's options for its chat model
+    if isinstance(chat_kwargs, Mapping):
+        given += [f"chat_kwargs[{name!r}]" for name in _KEY_OPTIONS if chat_kwargs.get(name) is not None]
     if given:
         msg = f"{owner} does not take {', '.join(given)}. {_KEY_HINT}"
         raise ValueError(msg)
