@@ -11,6 +11,7 @@ from langchain_core.documents import Document
 from langchain_core.documents.base import Blob
 
 from langchain_toiotech.document_loaders import BlobParserOptions, ToiotechBlobParser
+from langchain_toiotech.errors import ToiotechError
 from langchain_toiotech.files import ToiotechFiles
 from langchain_toiotech.ray._document_rows import document_rows, failed_file_row, filename_of
 from langchain_toiotech.ray._inputs import WorkerSlots, as_table, check_concurrency, refuse_key
@@ -88,8 +89,14 @@ class ToiotechDocumentUDF:
             self._sweep_predecessor({name: options[name] for name in _FILES_OPTIONS if name in options})
 
     def _sweep_predecessor(self, client_options: dict[str, Any]) -> None:
-        # The worker this one replaces died mid-file, before it could delete that file's upload.
-        deleted = delete_tagged(ToiotechFiles(**client_options), self._prefix)
+        # The worker this one replaces died mid-file, before it could delete that file's upload. A failed sweep
+        # must not stop this worker (Ray would restart it for ever, e.g. on a gateway without a Files API, which
+        # has no uploads to sweep): delete_run_uploads after the job is the fallback.
+        try:
+            deleted = delete_tagged(ToiotechFiles(**client_options), self._prefix)
+        except ToiotechError as error:
+            logger.warning("Could not look for uploads left by the worker this one replaces: %s", error)
+            return
         if deleted:
             logger.info("Deleted %d upload(s) left by the worker this one replaces: %s", len(deleted), deleted)
 

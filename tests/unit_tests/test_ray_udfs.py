@@ -315,3 +315,14 @@ def test_run_ids_and_worker_tags() -> None:
     assert len(tag) == 12
     assert not restarted
     assert not ray.is_initialized()
+
+
+def test_a_failed_sweep_does_not_stop_the_restarted_worker(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(documents_module, "worker_tag", lambda: ("worker000001", True))
+    with GatewayEmulator(files_api="unsupported") as gw:  # stock new-api: 501 on /files, files go inline
+        udf = ToiotechDocumentUDF("doubao-seed-1-8", run_id=new_run_id(), base_url=gw.base_url)
+        out = asyncio.run(udf({"path": ["/x/a.pdf"], "bytes": [PDF]}))
+    assert out.to_pylist()[0]["error_type"] is None
+    assert "Could not look for uploads" in caplog.text
