@@ -17,8 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +26,7 @@ from concurrency import concurrency_rows  # benchmarks/ is on sys.path when this
 from langchain_openai import ChatOpenAI
 
 from langchain_toiotech import ChatToiotech
+from langchain_toiotech.testing import emulator_process
 
 MODEL = "gpt-4o-mini"
 KEY = "sk-bench"
@@ -42,24 +42,6 @@ TARGETS = {
     "astream 2000 vs 10x astream 200": 1.3,
     "import vs langchain_openai": 0.5,
 }
-
-
-@contextmanager
-def emulator_process() -> Iterator[str]:
-    """Start `python -m langchain_toiotech.testing` on a free port; yield its base URL."""
-    process = subprocess.Popen(
-        # Enough connections for the 2,000-stream concurrency run: the emulator answers 503 past its limit.
-        [sys.executable, "-m", "langchain_toiotech.testing", "--port", "0", "--max-connections", "2500"],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        base_url = process.stdout.readline().strip().split()[-1]
-        yield base_url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def median_seconds(action: Callable[[], Any], repeats: int) -> float:
@@ -181,7 +163,8 @@ def main() -> None:
     rounds, per_round = (3, 10) if args.quick else (7, 40)
     concurrency_rounds = 1 if args.quick else 3
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores; rounds={rounds}, calls per round={per_round}")
-    with emulator_process() as base_url:
+    # Enough connections for the 2,000-stream concurrency run: the emulator answers 503 past its limit.
+    with emulator_process("--max-connections", "2500") as base_url:
         ours = ChatToiotech(model=MODEL, base_url=base_url, api_key=KEY)
         theirs = ChatOpenAI(model=MODEL, base_url=base_url, api_key=KEY, stream_usage=True)
         with httpx.Client() as client:

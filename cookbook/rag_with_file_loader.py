@@ -19,16 +19,17 @@ from langchain_core.runnables import RunnablePassthrough
 from langchain_core.vectorstores import InMemoryVectorStore
 
 from langchain_toiotech import ChatToiotech, ToiotechEmbeddings, ToiotechFileLoader
+from langchain_toiotech.testing import sample_mp4, sample_pdf, sample_png
 
 VISION_MODEL = os.environ.get("TOIOTECH_VISION_MODEL", "doubao-seed-1-8")
 CHAT_MODEL = os.environ.get("TOIOTECH_MODEL", "deepseek-chat")
 
 
 def sample_files(directory: Path) -> Path:
-    """A one-line PDF, a PNG header and an MP4 header: enough for the emulator, which reads no pixels."""
-    (directory / "report.pdf").write_bytes(b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n")
-    (directory / "chart.png").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(64))
-    (directory / "clip.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + bytes(64))
+    """A one-page PDF, a PNG and an MP4 header: enough for the emulator, which reads no pixels."""
+    (directory / "report.pdf").write_bytes(sample_pdf(1))
+    (directory / "chart.png").write_bytes(sample_png())
+    (directory / "clip.mp4").write_bytes(sample_mp4())
     return directory
 
 

@@ -8,6 +8,10 @@ with GatewayEmulator() as gw:
     ...  # point a client at gw.base_url, then inspect gw.requests
 ```
 
+:func:`emulator_process` serves it from a child process instead, which other processes (Ray workers,
+benchmarks) reach over loopback. :func:`sample_pdf`, :func:`sample_png`, :func:`sample_mp4` and
+:func:`write_sample_folder` make well-formed input files (PDFs with pages, images, videos) for the loader.
+
 Strict by default (``strict=False`` for the permissive emulator): only ``/v1/...`` routes; only the gateway's
 catalogue models (plus ``models=`` / :meth:`GatewayEmulator.register_model`), others get the gateway's 404; per
 model, as the profile table says: reasoning or not and in the vendor's shape, the media it takes (else the
@@ -43,7 +47,20 @@ from __future__ import annotations
 from langchain_toiotech.testing._emulator import GatewayEmulator
 from langchain_toiotech.testing._faults import Fault
 from langchain_toiotech.testing._models import EmulatedModel
+from langchain_toiotech.testing._process import emulator_process
 from langchain_toiotech.testing._records import RecordedRequest
+from langchain_toiotech.testing._samples import sample_mp4, sample_pdf, sample_png, write_sample_folder
 from langchain_toiotech.testing._server_limits import ServerLimits
 
-__all__ = ["EmulatedModel", "Fault", "GatewayEmulator", "RecordedRequest", "ServerLimits"]
+__all__ = [
+    "EmulatedModel",
+    "Fault",
+    "GatewayEmulator",
+    "RecordedRequest",
+    "ServerLimits",
+    "emulator_process",
+    "sample_mp4",
+    "sample_pdf",
+    "sample_png",
+    "write_sample_folder",
+]

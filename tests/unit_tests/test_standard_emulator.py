@@ -29,8 +29,7 @@ from langchain_tests.integration_tests import chat_models as standard_chat_model
 
 from langchain_toiotech import ChatToiotech, ToiotechEmbeddings
 from langchain_toiotech._profiles import model_profile
-from langchain_toiotech.testing import GatewayEmulator
-from tests.unit_tests.test_emulator_pages import pdf_with_pages
+from langchain_toiotech.testing import GatewayEmulator, sample_pdf
 
 MODEL = "gemini-2.5-flash"
 TOOL_MEDIA_MODEL = "gpt-4o-mini"
@@ -72,7 +71,7 @@ class _OfflineHttpx:
         if url.endswith(".png"):
             return httpx.Response(200, content=png())
         if url.endswith(".pdf"):
-            return httpx.Response(200, content=pdf_with_pages(1))
+            return httpx.Response(200, content=sample_pdf(1))
         if url.endswith(".wav"):
             return httpx.Response(200, content=wav())
         msg = f"the offline suite has no bytes for {url}"
