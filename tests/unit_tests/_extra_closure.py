@@ -22,6 +22,7 @@ import os
 import subprocess
 import sys
 from collections import defaultdict
+from collections.abc import Sequence
 from importlib import metadata
 from pathlib import Path
 
@@ -108,9 +109,9 @@ def module_owners() -> dict[str, list[str]]:
 
 
 def run_with_only(
-    script: Path, extra: str | None, workdir: Path, env: dict[str, str], timeout: float
+    script: Path, extra: str | None, workdir: Path, env: dict[str, str], timeout: float, *, args: Sequence[str] = ()
 ) -> subprocess.CompletedProcess[str]:
-    """Run `script` with only the modules of `langchain-toiotech[extra]` importable."""
+    """Run `script` (with command line `args`) with only the modules of `langchain-toiotech[extra]` importable."""
     label = f"{PROJECT}[{extra}]" if extra else PROJECT
     guard = workdir / "guard.json"
     guard.write_text(
@@ -121,5 +122,10 @@ def run_with_only(
     paths = [str(workdir), *filter(None, [env.get("PYTHONPATH")])]
     child_env = {**env, "PYTHONPATH": os.pathsep.join(paths), "TOIOTECH_EXTRA_GUARD": str(guard)}
     return subprocess.run(  # noqa: S603 - our own scripts with our own interpreter
-        [sys.executable, str(script)], capture_output=True, text=True, env=child_env, timeout=timeout, check=False
+        [sys.executable, str(script), *args],
+        capture_output=True,
+        text=True,
+        env=child_env,
+        timeout=timeout,
+        check=False,
     )
