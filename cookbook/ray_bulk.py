@@ -119,7 +119,9 @@ def load_folder(folder: Path, output: Path, workers: int, per_worker: int, optio
 
 
 def answer_prompts(output: Path, workers: int, per_worker: int, options: dict[str, Any]) -> None:
-    prompts = ray.data.from_arrow(pa.Table.from_pylist(prompt_rows(), schema=PROMPT_SCHEMA))
+    # One block per batch of rows, so that every worker gets some (a single table is one block, one worker).
+    table = pa.Table.from_pylist(prompt_rows(), schema=PROMPT_SCHEMA)
+    prompts = ray.data.from_arrow(table).repartition(max(1, table.num_rows // 64 + 1))
     answers = run_chat(prompts, CHAT_MODEL, concurrency=workers, max_concurrency=per_worker, **options)
     answers.write_parquet(str(output / "answers"))
     table = pq.read_table(output / "answers")
