@@ -20,8 +20,8 @@ On a real Ray cluster:
    a job's runtime_env in its metadata (GCS). The workers read the key there; it is not in the dataset, the
    UDFs' arguments or the object store.
 3. Point the driver at the cluster: RAY_ADDRESS=ray://<head>:10001 (or run on the head node with
-   RAY_ADDRESS=auto); ray.init() reads it. TOIOTECH_LOADER_DIR and --output must be storage every node reads
-   (a shared file system, or s3://... URIs that Ray Data reads and writes).
+   RAY_ADDRESS=auto); ray.init() reads it. TOIOTECH_LOADER_DIR must be storage every node reads (a shared
+   file system, or an s3://... URI, which Ray Data reads), and --output a shared file system path.
 4. Size --workers x --per-worker below the gateway's limit (README, "At scale").
 """
 
@@ -104,9 +104,9 @@ def report_failures(table: pa.Table, what: str) -> None:
         print(f"  failed {row['error_source']}: {row['error_type']}: {row['error_message'][:100]}")
 
 
-def load_folder(folder: Path, output: Path, workers: int, per_worker: int, options: dict[str, Any]) -> None:
+def load_folder(folder: str, output: Path, workers: int, per_worker: int, options: dict[str, Any]) -> None:
     run_id = new_run_id()  # made on the driver: every upload of this run carries it
-    files = ray.data.read_binary_files(str(folder), include_paths=True)
+    files = ray.data.read_binary_files(folder, include_paths=True)
     documents = load_documents(
         files, VISION_MODEL, run_id=run_id, mode="page", concurrency=workers, max_concurrency=per_worker, **options
     )
@@ -161,7 +161,7 @@ def main() -> None:
             if folder is None:
                 folder = scratch + "/inputs"
                 write_sample_folder(Path(folder), pdfs=8, images=3, videos=1, pages=3)
-            load_folder(Path(folder), output, args.workers, min(args.per_worker, 4), options)
+            load_folder(folder, output, args.workers, min(args.per_worker, 4), options)
             answer_prompts(output, args.workers, args.per_worker, options)
             if "base_url" in options:
                 left = ToiotechFiles(base_url=options["base_url"]).list()
