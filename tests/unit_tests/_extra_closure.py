@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import site
 import subprocess
 import sys
 from collections import defaultdict
@@ -91,11 +92,17 @@ def requirement_closure(extra: str | None) -> frozenset[str]:
     return frozenset(names)
 
 
+def _site_directories() -> set[Path]:
+    return {Path(path).resolve() for path in (*site.getsitepackages(), site.getusersitepackages())}
+
+
 @functools.cache
 def module_owners() -> dict[str, list[str]]:
     """Dotted package and module names (to the namespace-parting depth) → the distributions that provide them."""
     owners: defaultdict[str, set[str]] = defaultdict(set)
     for dist in metadata.distributions():
+        if Path(str(dist.locate_file(""))).resolve() not in _site_directories():
+            continue  # a copy a package vendors and puts on sys.path itself (ray's thirdparty_files psutil)
         owner = canonicalize_name(dist.metadata["Name"])
         for file in dist.files or []:
             parts = file.parts
