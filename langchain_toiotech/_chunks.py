@@ -8,23 +8,19 @@ them; tool-call fragments keep `id`/`name` only on the first fragment of each ca
 
 from __future__ import annotations
 
-import logging
 from typing import Any, Final
 
 from langchain_core.messages import AIMessageChunk, ToolCallChunk
 from langchain_core.outputs import ChatGenerationChunk
 
 from langchain_toiotech._content_parts import split_content
-from langchain_toiotech._convert import MODEL_PROVIDER, response_metadata
 from langchain_toiotech._pass_back import TOOL_CALL_EXTRAS_KEY
 from langchain_toiotech._reasoning import ThinkTagSplitter, reasoning_from_fields
 from langchain_toiotech._reply_shape import arguments_text
+from langchain_toiotech._shared.answer import MODEL_PROVIDER, response_metadata, warn_if_truncated
 from langchain_toiotech._usage import create_usage_metadata, find_usage
 
-logger = logging.getLogger("langchain_toiotech")
-
 JSONObject = dict[str, Any]
-TRUNCATING_FINISH_REASONS: Final = frozenset({"length", "content_filter", "max_tokens"})
 # reasoning_details fields that are fragments of one value (concatenated on purpose) or merge keys.
 _DETAIL_KEPT_FIELDS: Final = frozenset({"text", "summary", "data", "signature", "index", "type", "id"})
 
@@ -65,12 +61,7 @@ class ChatStreamAssembler:
         metadata = response_metadata(self._last_body, self._finish_reason)
         if self._first_id and "id" not in metadata:
             metadata["id"] = self._first_id
-        if self._finish_reason in TRUNCATING_FINISH_REASONS:
-            logger.warning(
-                "The answer from %s stopped early: finish_reason=%r (raise max_tokens, or check the content filter).",
-                metadata.get("model_name"),
-                self._finish_reason,
-            )
+        warn_if_truncated(metadata.get("model_name"), self._finish_reason)
         message = AIMessageChunk(
             content=answer,
             additional_kwargs={"reasoning_content": reasoning} if reasoning else {},

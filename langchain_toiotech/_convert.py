@@ -29,13 +29,12 @@ from langchain_toiotech._message_parts import PartsPolicy, parts_policy, system_
 from langchain_toiotech._pass_back import TOOL_CALL_EXTRAS_KEY
 from langchain_toiotech._reasoning import reasoning_from_fields, split_think_tags
 from langchain_toiotech._reply_shape import arguments_text, chat_choices
+from langchain_toiotech._shared.answer import response_metadata, warn_if_truncated
 from langchain_toiotech._usage import create_usage_metadata
 from langchain_toiotech.errors import MalformedResponseError
 
 JSONObject = dict[str, Any]
 
-MODEL_PROVIDER: Final = "toiotech"
-_METADATA_KEYS: Final = ("id", "system_fingerprint", "service_tier")
 _TEXT_BLOCK_TYPES: Final = frozenset({"text", "output_text"})
 
 
@@ -216,20 +215,6 @@ def convert_dict_to_message(wire: JSONObject) -> AIMessage:
     )
 
 
-def response_metadata(body: JSONObject, finish_reason: str | None) -> JSONObject:
-    """The `response_metadata` of an answer: model, finish reason, ids, provider."""
-    metadata: JSONObject = {
-        "model_name": body.get("model"),
-        "model_provider": MODEL_PROVIDER,
-    }
-    if finish_reason:
-        metadata["finish_reason"] = finish_reason
-    for key in _METADATA_KEYS:
-        if body.get(key) is not None:
-            metadata[key] = body[key]
-    return metadata
-
-
 def create_chat_result(body: JSONObject) -> ChatResult:
     """Convert a non-stream chat completion body to a `ChatResult`, one generation per choice.
 
@@ -243,6 +228,7 @@ def create_chat_result(body: JSONObject) -> ChatResult:
         message = convert_dict_to_message(choice.get("message") or {})
         finish_reason = choice.get("finish_reason")
         message.response_metadata = response_metadata(body, finish_reason)
+        warn_if_truncated(body.get("model"), finish_reason)
         message.usage_metadata = usage_metadata
         generations.append(ChatGeneration(message=message, generation_info={"finish_reason": finish_reason}))
     if not generations:

@@ -20,8 +20,7 @@ from typing import Any, Final, Literal
 from langchain_core.messages import AIMessage, BaseMessage, ChatMessage, SystemMessage, ToolMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 
-from langchain_toiotech._chunks import TRUNCATING_FINISH_REASONS
-from langchain_toiotech._convert import parse_raw_tool_calls, response_metadata, text_of
+from langchain_toiotech._convert import parse_raw_tool_calls, text_of
 from langchain_toiotech._message_parts import PartsPolicy, joined_text, parts_policy, system_content, tool_content
 from langchain_toiotech._profiles import is_responses_only
 from langchain_toiotech._reasoning_controls import translate_reasoning
@@ -31,6 +30,7 @@ from langchain_toiotech._responses_parts import (
     needs_responses_api,
     references_uploaded_files,
 )
+from langchain_toiotech._shared.answer import response_metadata, warn_if_truncated
 from langchain_toiotech._streaming import stream_error_from_payload
 from langchain_toiotech._usage import create_usage_metadata
 
@@ -323,12 +323,7 @@ def responses_metadata(response: JSONObject, reason: str) -> JSONObject:
     for key in ("status", "incomplete_details"):
         if response.get(key) is not None:
             metadata[key] = response[key]
-    if reason in TRUNCATING_FINISH_REASONS:
-        logger.warning(
-            "The answer from %s stopped early: finish_reason=%r (raise max_output_tokens, or check the filter).",
-            response.get("model"),
-            reason,
-        )
+    warn_if_truncated(response.get("model"), reason, limit_field="max_output_tokens")
     return metadata
 
 

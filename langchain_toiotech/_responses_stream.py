@@ -14,7 +14,6 @@ from typing import Any, Final
 from langchain_core.messages import AIMessageChunk, ToolCallChunk
 from langchain_core.outputs import ChatGenerationChunk
 
-from langchain_toiotech._convert import MODEL_PROVIDER
 from langchain_toiotech._reply_shape import arguments_text
 from langchain_toiotech._responses import (
     REASONING_ITEMS_KEY,
@@ -23,14 +22,13 @@ from langchain_toiotech._responses import (
     replayable_reasoning_item,
     responses_metadata,
 )
-from langchain_toiotech._streaming import stream_error_from_payload
+from langchain_toiotech._shared.answer import MODEL_PROVIDER
+from langchain_toiotech._streaming import RESPONSES_TERMINAL
 from langchain_toiotech._usage import create_usage_metadata
 
 JSONObject = dict[str, Any]
 
 _REASONING_SEPARATOR: Final = "\n\n"
-_FAILED: Final = frozenset({"error", "response.failed"})
-_TERMINAL: Final = frozenset({"response.completed", "response.incomplete"})
 
 
 class ResponsesStreamAssembler:
@@ -64,15 +62,12 @@ class ResponsesStreamAssembler:
     def feed(self, event: JSONObject) -> list[ChatGenerationChunk]:
         """Take one event dict; return the generation chunks it produces (often one, maybe none).
 
-        Raises:
-            StreamError: the event is `error` or `response.failed`.
+        Failed events (`error`, `response.failed`) never reach it: the events reader raises on them.
         """
         kind = str(event.get("type") or "")
-        if kind in _FAILED:
-            raise stream_error_from_payload(event, prefix="The Responses stream failed")
         if isinstance(event.get("response"), dict):
             self._response = {**self._response, **event["response"]}
-        if kind in _TERMINAL:
+        if kind in RESPONSES_TERMINAL:
             messages = self._leftover_output()
         else:
             handler = self._handlers.get(kind)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Final, get_args
@@ -11,7 +10,7 @@ import httpx
 from langchain_core.messages import BaseMessage
 from langchain_core.outputs import ChatResult
 
-from langchain_toiotech._chunks import TRUNCATING_FINISH_REASONS, ChatStreamAssembler
+from langchain_toiotech._chunks import ChatStreamAssembler
 from langchain_toiotech._convert import convert_messages, create_chat_result
 from langchain_toiotech._deadline import StreamDeadlines
 from langchain_toiotech._limits import ReplyLimits
@@ -35,8 +34,6 @@ from langchain_toiotech._streaming import (
     stream_error_from_payload,
 )
 from langchain_toiotech._v1_stream import StreamAssembler, V1BlockIndexes
-
-logger = logging.getLogger("langchain_toiotech")
 
 JSONObject = dict[str, Any]
 CHAT_PATH: Final = "/chat/completions"
@@ -201,9 +198,4 @@ def read_chat_body(body: JSONObject) -> ChatResult:
     """The `ChatResult` of a chat completion; a 200 that carries an error raises, truncation is logged."""
     if body.get("error") is not None and not body.get("choices"):
         raise stream_error_from_payload(body, prefix="The gateway answered with an error")
-    result = create_chat_result(body)
-    for generation in result.generations:
-        finish_reason = (generation.generation_info or {}).get("finish_reason")
-        if finish_reason in TRUNCATING_FINISH_REASONS:
-            logger.warning("The answer from %s stopped early: finish_reason=%r.", body.get("model"), finish_reason)
-    return result
+    return create_chat_result(body)

@@ -24,8 +24,10 @@ from langchain_toiotech.errors import APITimeoutError, MalformedStreamError, Str
 JSONObject = dict[str, Any]
 
 _DONE: Final = "[DONE]"
-_RESPONSES_TERMINAL: Final = frozenset({"response.completed", "response.incomplete"})
-_RESPONSES_FAILED: Final = frozenset({"response.failed", "error"})
+RESPONSES_TERMINAL: Final = frozenset({"response.completed", "response.incomplete"})
+"""Responses events that end a stream with an answer; the stream assembler reads the final response from them."""
+RESPONSES_FAILED: Final = frozenset({"response.failed", "error"})
+"""Responses events that end a stream with a failure: raised here, so no assembler ever sees one."""
 
 
 def is_event_stream(response: httpx.Response) -> bool:
@@ -102,9 +104,9 @@ class ResponsesStreamState:
             return None
         payload = _parse_event_data(data)
         kind = payload.setdefault("type", event.event)
-        if kind in _RESPONSES_FAILED:
+        if kind in RESPONSES_FAILED:
             raise stream_error_from_payload(payload, prefix="The Responses stream failed")
-        if kind in _RESPONSES_TERMINAL:
+        if kind in RESPONSES_TERMINAL:
             self.done = True
         return payload
 
