@@ -12,56 +12,39 @@
 | native `image_url`, `video_url`, `input_audio`, `file` | unchanged once checked |
 
 `image` and `video` blocks holding a `file_id` (and Responses `input_*` parts) only travel on the Responses
-route; `needs_responses_route` tells the chat model so, and the chat route rejects them with one message.
+route; `_route` sends them there, and the chat route rejects them with one message.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Any, Final, Literal, NoReturn
+from typing import Any, Final, NoReturn
 
+from langchain_toiotech._blocks.core import (
+    ContentBlockError,
+    Part,
+    block_option,
+    block_source,
+    inline_data,
+    is_remote,
+    render_block,
+    responses_only,
+)
 from langchain_toiotech._media import (
     MAX_VIDEO_FPS,
     MIN_VIDEO_FPS,
     BlockProblem,
     MediaKind,
     audio_format,
-    check_base64,
-    check_fit,
     check_fps,
     check_media_url,
-    check_mime_type,
     default_filename,
-    guess_from_filename,
-    parse_data_url,
-    sniff_mime_type,
 )
 from langchain_toiotech._native_parts import frame_list, native_audio, native_file, native_image_url, native_video_url
-
-Part = dict[str, Any]
-SourceKind = Literal["url", "base64", "file_id"]
 
 RESPONSES_ROUTE_HINT: Final = (
     "cannot travel on the chat-completions route; it needs the Responses API (use_responses_api=True)"
 )
-_RESPONSES_PARTS: Final = frozenset({"input_image", "input_video", "input_file"})
-_V0_SOURCE_KEYS: Final = {"url": "url", "base64": "data", "id": "id"}
-_V0_SOURCE_KINDS: Final[dict[str, SourceKind]] = {"url": "url", "base64": "base64", "id": "file_id"}
-_V1_SOURCE_KINDS: Final[dict[str, SourceKind]] = {"url": "url", "base64": "base64", "file_id": "file_id"}
-
-
-class ContentBlockError(ValueError):
-    """A content block is malformed; the message names the block's index and the problem."""
-
-
-@dataclass(frozen=True)
-class BlockSource:
-    """Where a data block's bytes are: a URL, inline base64 (with its MIME type) or a file id."""
-
-    kind: SourceKind
-    value: str
-    mime_type: str | None = None
 
 
 def format_content(content: str | Sequence[Any], *, video_fps: float | None = None) -> str | list[Part]:
@@ -85,16 +68,7 @@ def format_block(block: Any, index: int, *, video_fps: float | None = None) -> P
     Raises:
         ContentBlockError: the block is malformed; the message names `index` and the problem.
     """
-    if isinstance(block, str):
-        return {"type": "text", "text": block}
-    if not isinstance(block, dict):
-        msg = f"Content block {index}: expected a dict or a string, got {type(block).__name__}"
-        raise ContentBlockError(msg)
-    try:
-        return _dispatch(block, video_fps)
-    except BlockProblem as problem:
-        msg = f"Content block {index} ({block.get('type')!r}): {problem}"
-        raise ContentBlockError(msg) from None
+    return render_block(block, index, lambda part: _dispatch(part, video_fps), "text")
 
 
 def _dispatch(block: dict[str, Any], video_fps: float | None) -> Part:
@@ -111,26 +85,8 @@ def _dispatch(block: dict[str, Any], video_fps: float | None) -> Part:
     return formatter(block)
 
 
-def needs_responses_route(content: str | Sequence[Any]) -> bool:
-    """Whether some block of `content` can only be sent through the Responses API.
-
-    True for `image` / `video` blocks that reference an uploaded file (`file_id`, or v0 `source_type: "id"`)
-    and for Responses-API parts (`input_image`, `input_video`, `input_file`).
-    """
-    if isinstance(content, str):
-        return False
-    return any(isinstance(block, dict) and _responses_only(block) for block in content)
-
-
-def _responses_only(block: dict[str, Any]) -> bool:
-    kind = block.get("type")
-    if kind in _RESPONSES_PARTS:
-        return True
-    return kind in {"image", "video"} and bool(block.get("file_id") or block.get("source_type") == "id")
-
-
 def _reject_on_chat_route(block: dict[str, Any]) -> None:
-    if _responses_only(block):
+    if responses_only(block):
         what = "a file_id" if block.get("type") in {"image", "video"} else "a Responses-API part"
         msg = f"{what} {RESPONSES_ROUTE_HINT}"
         raise BlockProblem(msg)
@@ -142,14 +98,6 @@ def _unknown_type(block: dict[str, Any]) -> NoReturn:
     raise BlockProblem(msg)
 
 
-def block_option(block: dict[str, Any], key: str) -> Any:
-    """A setting from the block itself or from its `extras` (v1 keeps provider settings there)."""
-    if block.get(key) is not None:
-        return block[key]
-    extras = block.get("extras")
-    return extras.get(key) if isinstance(extras, dict) else None
-
-
 def _text(block: dict[str, Any]) -> Part:
     text = block.get("text")
     if not isinstance(text, str):
@@ -158,70 +106,11 @@ def _text(block: dict[str, Any]) -> Part:
     return {"type": "text", "text": text}
 
 
-def block_source(block: dict[str, Any]) -> BlockSource:
-    """The single source of a v1 or v0 data block."""
-    if "source_type" in block:  # v0: {"source_type": "url" | "base64" | "id", "url" | "data" | "id": ...}
-        source_type = block["source_type"]
-        if source_type not in _V0_SOURCE_KEYS:
-            msg = f"unknown source_type {source_type!r} (expected 'url', 'base64' or 'id')"
-            raise BlockProblem(msg)
-        key = _V0_SOURCE_KEYS[source_type]
-        present = [key] if block.get(key) is not None else []
-        kind = _V0_SOURCE_KINDS[source_type]
-    else:
-        present = [key for key in ("url", "base64", "file_id") if block.get(key) is not None]
-        if not present:
-            msg = "the block needs one of 'url', 'base64' or 'file_id'"
-            raise BlockProblem(msg)
-        if len(present) > 1:
-            msg = f"the block has two sources ({', '.join(present)}); keep one"
-            raise BlockProblem(msg)
-        key = present[0]
-        kind = _V1_SOURCE_KINDS[key]
-    value = block.get(key)
-    if not isinstance(value, str) or not value:
-        msg = f"'{key}' must be a non-empty string"
-        raise BlockProblem(msg)
-    mime_type = block.get("mime_type")
-    if mime_type is not None and not isinstance(mime_type, str):
-        msg = "'mime_type' must be a string"
-        raise BlockProblem(msg)
-    return BlockSource(kind, value, mime_type or None)
-
-
-def inline_data(source: BlockSource, kind: MediaKind, filename: str | None = None) -> tuple[str, str]:
-    """The MIME type and base64 data of an inline source (a base64 value or a data: URL)."""
-    if source.kind == "url":
-        mime_type, data = parse_data_url(source.value)
-    else:
-        data = source.value
-        check_base64(data)
-        mime_type = _mime_type_of(source, data, kind, filename)
-    check_fit(mime_type, kind)
-    return mime_type, data
-
-
-def _mime_type_of(source: BlockSource, data: str, kind: MediaKind, filename: str | None) -> str:
-    sniffed = sniff_mime_type(data, kind)
-    if source.mime_type:
-        declared = check_mime_type(source.mime_type)
-        # langchain-core turns every OpenAI `file` part into a block labelled application/pdf
-        # (`_convert_openai_format_to_data_block`); the bytes or the file name tell the real type.
-        if kind == "file" and declared == "application/pdf" and sniffed != declared:
-            return sniffed or guess_from_filename(filename) or declared
-        return declared
-    mime_type = sniffed or (guess_from_filename(filename) if kind == "file" else None)
-    if mime_type is None:
-        msg = f"base64 data without a 'mime_type', and its first bytes match no known {kind} format; set 'mime_type'"
-        raise BlockProblem(msg)
-    return mime_type
-
-
 def _media_url(block: dict[str, Any], kind: MediaKind) -> str:
     """The `url` of an image or video part: the block's http(s) URL, or its bytes as a data: URL."""
     _reject_on_chat_route(block)
     source = block_source(block)
-    if source.kind == "url" and not source.value.startswith("data:"):
+    if is_remote(source):
         return check_media_url(source.value, kind)
     mime_type, data = inline_data(source, kind)
     return f"data:{mime_type};base64,{data}"
@@ -249,7 +138,7 @@ def _video(block: dict[str, Any], video_fps: float | None) -> Part:
 
 def _audio(block: dict[str, Any]) -> Part:
     source = block_source(block)
-    if source.kind == "file_id" or (source.kind == "url" and not source.value.startswith("data:")):
+    if source.kind == "file_id" or is_remote(source):
         msg = "audio travels as inline data on the chat-completions route; send 'base64' with a 'mime_type'"
         raise BlockProblem(msg)
     mime_type, data = inline_data(source, "audio")
@@ -262,7 +151,7 @@ def _file(block: dict[str, Any]) -> Part:
     source = block_source(block)
     if source.kind == "file_id":
         return {"type": "file", "file": {"file_id": source.value}}
-    if source.kind == "url" and not source.value.startswith("data:"):
+    if is_remote(source):
         msg = (
             "the chat-completions route cannot fetch a file by URL; "
             "send its bytes as 'base64' with a 'mime_type', or a 'file_id' from the Files API"
@@ -323,5 +212,4 @@ __all__ = [
     "check_fps",
     "format_block",
     "format_content",
-    "needs_responses_route",
 ]

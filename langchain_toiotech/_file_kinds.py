@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import errno
 import mimetypes
 import os
@@ -10,7 +9,7 @@ import stat
 from pathlib import Path
 from typing import Final, Literal
 
-from langchain_toiotech._media import SNIFF_CHARS, sniff_mime_type
+from langchain_toiotech._media import SNIFF_BYTES, sniff_mime_type_of_bytes
 
 FileKind = Literal["image", "video", "audio", "file"]
 
@@ -18,7 +17,6 @@ MAX_UPLOAD_BYTES: Final = 512 * 2**20
 """Ark's per-file limit on the Files API (documented as "512 MB"; read as MiB, the larger reading)."""
 
 OCTET_STREAM: Final = "application/octet-stream"
-_SNIFF_BYTES: Final = SNIFF_CHARS * 3 // 4
 _MEDIA_KINDS: Final[dict[str, FileKind]] = {"image": "image", "video": "video", "audio": "audio"}
 
 
@@ -94,7 +92,7 @@ def mime_type_of(head: bytes, filename: str | None) -> str:
     The bytes win over the name: a JPEG saved as `.png` is sent as `image/jpeg`, which is what the model must
     decode. Text formats have no signature, so `.md`, `.csv` and the like are named by their extension.
     """
-    sniffed = sniff_mime_type(base64.b64encode(head[:_SNIFF_BYTES]).decode("ascii"), "file") if head else None
+    sniffed = sniff_mime_type_of_bytes(head[:SNIFF_BYTES], "file")
     if sniffed:
         return sniffed
     guessed = mimetypes.guess_type(filename, strict=False)[0] if filename else None
@@ -104,7 +102,7 @@ def mime_type_of(head: bytes, filename: str | None) -> str:
 def detect_mime_type(path: Path) -> str:
     """The MIME type of a local file; reads only its first bytes."""
     with path.open("rb") as handle:
-        head = handle.read(_SNIFF_BYTES)
+        head = handle.read(SNIFF_BYTES)
     return mime_type_of(head, path.name)
 
 

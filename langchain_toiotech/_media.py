@@ -13,29 +13,31 @@ MIN_VIDEO_FPS: Final = 0.2
 MAX_VIDEO_FPS: Final = 5.0
 """Frame sampling range Ark documents for `video_url.fps` (default 1)."""
 
-SNIFF_CHARS: Final = 64
-"""Base64 characters decoded to sniff a MIME type: 48 bytes, enough for every signature below."""
+SNIFF_BYTES: Final = 48
+"""Leading bytes read to sniff a MIME type: enough for every signature below."""
+SNIFF_CHARS: Final = SNIFF_BYTES * 4 // 3
+"""Base64 characters that hold `SNIFF_BYTES` bytes."""
 
 _BASE64_BODY: Final = re.compile(r"[A-Za-z0-9+/]*={0,2}")
 _NOT_BASE64: Final = re.compile(r"[^A-Za-z0-9+/=]")
 _MIME_TYPE: Final = re.compile(r"[A-Za-z0-9][\w.+-]*/[A-Za-z0-9][\w.+-]*")
 _DATA_URL: Final = re.compile(r"data:(?P<mime>[^;,]*)(?P<params>(?:;[^;,]*)*),(?P<data>.*)", re.DOTALL)
 
-# (offset, magic bytes, MIME type); the RIFF and ftyp containers are told apart in `_sniff_container`.
-_SIGNATURES: Final = (
-    (0, b"\x89PNG\r\n\x1a\n", "image/png"),
-    (0, b"\xff\xd8\xff", "image/jpeg"),
-    (0, b"GIF87a", "image/gif"),
-    (0, b"GIF89a", "image/gif"),
-    (0, b"II*\x00", "image/tiff"),
-    (0, b"MM\x00*", "image/tiff"),
-    (0, b"BM", "image/bmp"),
-    (0, b"%PDF-", "application/pdf"),
-    (0, b"ID3", "audio/mpeg"),
-    (0, b"OggS", "audio/ogg"),
-    (0, b"fLaC", "audio/flac"),
-    (0, b"#!AMR", "audio/amr"),
-)
+# Magic bytes at offset 0 → MIME type; the RIFF and ftyp containers are told apart in `_sniff_container`.
+_SIGNATURES: Final = {
+    b"\x89PNG\r\n\x1a\n": "image/png",
+    b"\xff\xd8\xff": "image/jpeg",
+    b"GIF87a": "image/gif",
+    b"GIF89a": "image/gif",
+    b"II*\x00": "image/tiff",
+    b"MM\x00*": "image/tiff",
+    b"BM": "image/bmp",
+    b"%PDF-": "application/pdf",
+    b"ID3": "audio/mpeg",
+    b"OggS": "audio/ogg",
+    b"fLaC": "audio/flac",
+    b"#!AMR": "audio/amr",
+}
 _RIFF_FORMATS: Final = {b"WEBP": "image/webp", b"WAVE": "audio/wav", b"AVI ": "video/x-msvideo"}
 _FTYP_BRANDS: Final = {
     b"qt  ": "video/quicktime",
@@ -146,7 +148,11 @@ def sniff_mime_type(data: str, kind: MediaKind) -> str | None:
     `data` must already have passed `check_base64`.
     """
     head_chars = data[:SNIFF_CHARS]
-    head = base64.b64decode(head_chars + "=" * (-len(head_chars) % 4))
+    return sniff_mime_type_of_bytes(base64.b64decode(head_chars + "=" * (-len(head_chars) % 4)), kind)
+
+
+def sniff_mime_type_of_bytes(head: bytes, kind: MediaKind) -> str | None:
+    """The MIME type told by a file's first bytes (`SNIFF_BYTES` are enough), or None when none matches."""
     mime_type = _sniff_container(head) or _sniff_signature(head) or _sniff_mpeg_audio(head)
     if mime_type is None:
         return None
@@ -154,8 +160,8 @@ def sniff_mime_type(data: str, kind: MediaKind) -> str | None:
 
 
 def _sniff_signature(head: bytes) -> str | None:
-    for offset, magic, mime_type in _SIGNATURES:
-        if head[offset : offset + len(magic)] == magic:
+    for magic, mime_type in _SIGNATURES.items():
+        if head.startswith(magic):
             return mime_type
     return None
 

@@ -6,37 +6,47 @@ model's default `fps` on a `video_url` that sets none.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
-from langchain_toiotech._media import BlockProblem, check_base64, check_fps, check_media_url, parse_data_url
+from langchain_toiotech._media import BlockProblem, MediaKind, check_base64, check_fps, check_media_url, parse_data_url
 
 Part = dict[str, Any]
 
 
-def native_image_url(block: dict[str, Any]) -> Part:
-    """`{"type": "image_url", "image_url": {"url", "detail"?} | "<url>"}`; new-api also takes the bare string."""
-    value = block.get("image_url")
+_MISSING_URL: Final = {
+    "image_url": "an 'image_url' part needs 'image_url.url' (or 'image_url' as a URL string)",
+    "video_url": "a 'video_url' part needs 'video_url.url'",
+}
+
+
+def native_url(block: dict[str, Any], key: str, kind: MediaKind) -> tuple[str, Part]:
+    """The checked URL of a native `image_url` / `video_url` part, and its settings (empty for a bare string).
+
+    Both routes read native parts through here: the chat route sends them as they are, the Responses route
+    flattens them into `input_image` / `input_video`.
+
+    Raises:
+        BlockProblem: the part has no URL, or the URL is a local path or of the wrong media type.
+    """
+    value = block.get(key)
     url = value.get("url") if isinstance(value, dict) else value
     if not isinstance(url, str) or not url:
-        msg = "an 'image_url' part needs 'image_url.url' (or 'image_url' as a URL string)"
-        raise BlockProblem(msg)
-    check_media_url(url, "image")
+        raise BlockProblem(_MISSING_URL[key])
+    return check_media_url(url, kind), value if isinstance(value, dict) else {}
+
+
+def native_image_url(block: dict[str, Any]) -> Part:
+    """`{"type": "image_url", "image_url": {"url", "detail"?} | "<url>"}`; new-api also takes the bare string."""
+    native_url(block, "image_url", "image")
     return dict(block)
 
 
 def native_video_url(block: dict[str, Any], video_fps: float | None) -> Part:
     """`{"type": "video_url", "video_url": {"url", "fps"?}}`, with the model's default fps when it sets none."""
-    value = block.get("video_url")
-    url = value.get("url") if isinstance(value, dict) else value
-    if not isinstance(url, str) or not url:
-        msg = "a 'video_url' part needs 'video_url.url'"
-        raise BlockProblem(msg)
-    check_media_url(url, "video")
-    if not isinstance(value, dict):
-        return dict(block)
+    _, value = native_url(block, "video_url", "video")
     if value.get("fps") is not None:
         check_fps(value["fps"])
-    elif video_fps is not None:
+    elif value and video_fps is not None:
         return {**block, "video_url": {**value, "fps": check_fps(video_fps)}}
     return dict(block)
 

@@ -1,4 +1,4 @@
-"""The Responses-API route: which requests take it, messages → `input` items and params, body → `ChatResult`.
+"""The Responses-API route: messages → `input` items and params, body → `ChatResult` (`_routing` picks it).
 
 Pure (no I/O). Chat-completions parameters that callers already use (`max_tokens`, `reasoning_effort`,
 `response_format`, chat-shaped tools from `bind_tools`) are mapped to their Responses forms here, so
@@ -20,16 +20,11 @@ from typing import Any, Final, Literal
 from langchain_core.messages import AIMessage, BaseMessage, ChatMessage, SystemMessage, ToolMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 
+from langchain_toiotech._blocks.core import Part
 from langchain_toiotech._convert import parse_raw_tool_calls, text_of
 from langchain_toiotech._message_parts import PartsPolicy, joined_text, parts_policy, system_content, tool_content
-from langchain_toiotech._profiles import is_responses_only
 from langchain_toiotech._reasoning_controls import translate_reasoning
-from langchain_toiotech._responses_parts import (
-    Part,
-    format_input_content,
-    needs_responses_api,
-    references_uploaded_files,
-)
+from langchain_toiotech._responses_parts import format_input_content
 from langchain_toiotech._shared.answer import response_metadata, warn_if_truncated
 from langchain_toiotech._streaming import stream_error_from_payload
 from langchain_toiotech._usage import create_usage_metadata
@@ -46,24 +41,6 @@ _REPLAYED_REASONING_KEYS: Final = ("type", "id", "summary", "encrypted_content")
 _CHAT_ONLY_PARAMS: Final = ("n", "seed", "stop", "stream_options", "stream_usage", "messages")
 _INCOMPLETE_FINISH_REASONS: Final = {"max_output_tokens": "length", "content_filter": "content_filter"}
 _REASONING_SEPARATOR: Final = "\n\n"
-
-
-def use_responses_route(messages: Sequence[BaseMessage], *, setting: bool | None, model: str) -> bool:
-    """Decide the route: an explicit setting wins; otherwise responses-only models and uploaded files.
-
-    Raises:
-        ValueError: the caller forced the chat route for media only the Responses API can reference.
-    """
-    if setting is False:
-        if needs_responses_api(messages):
-            msg = (
-                "use_responses_api=False, but a message references an uploaded image or video by file_id (or "
-                "holds a Responses-only part); the gateway accepts those only through the Responses API. "
-                "Leave use_responses_api unset, or send the media inline (url or base64)."
-            )
-            raise ValueError(msg)
-        return False
-    return setting is True or is_responses_only(model) or references_uploaded_files(messages)
 
 
 def reasoning_params(knob: dict[str, Any] | None, family: str, model: str) -> JSONObject:

@@ -3,9 +3,9 @@
 Text becomes `input_text`; `image` / `image_url` become `input_image` (`image_url` or `file_id`, `detail`);
 `video` / `video_url` become Ark's `input_video` (`video_url` or `file_id`, `fps`); `file` becomes
 `input_file` (`file_id`, `file_url`, or `file_data` with `filename`); `input_*` parts pass once checked.
-Sources are read and checked by the chat route's own helpers, so a block is accepted or refused the same way
-on both routes and only the wire shape differs. Audio has no Responses part: it fails with the block's index
-instead of being dropped.
+Sources are read and checked by the block core (`_blocks.core`) the chat route renders from too, so a block
+is accepted or refused the same way on both routes and only the wire shape differs. Audio has no Responses
+part: it fails with the block's index instead of being dropped.
 """
 
 from __future__ import annotations
@@ -13,18 +13,16 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, Final
 
-from langchain_core.messages import AIMessage, BaseMessage
-
-from langchain_toiotech._content_blocks import (  # the chat route's readers, so both routes accept the same blocks
-    ContentBlockError,
+from langchain_toiotech._blocks.core import (  # the chat route's readers, so both routes accept the same blocks
+    Part,
     block_option,
     block_source,
     inline_data,
-    needs_responses_route,
+    is_remote,
+    render_block,
 )
 from langchain_toiotech._media import BlockProblem, MediaKind, check_fps, check_media_url, default_filename
-
-Part = dict[str, Any]
+from langchain_toiotech._native_parts import native_url
 
 
 def format_input_content(content: str | Sequence[Any], *, video_fps: float | None = None) -> list[Part]:
@@ -53,16 +51,7 @@ def format_input_part(block: Any, index: int) -> Part:
     Raises:
         ContentBlockError: the block is malformed; the message names `index` and the problem.
     """
-    if isinstance(block, str):
-        return {"type": "input_text", "text": block}
-    if not isinstance(block, dict):
-        msg = f"Content block {index}: expected a dict or a string, got {type(block).__name__}"
-        raise ContentBlockError(msg)
-    try:
-        return _format(block)
-    except BlockProblem as problem:
-        msg = f"Content block {index} ({block.get('type')!r}): {problem}"
-        raise ContentBlockError(msg) from None
+    return render_block(block, index, _format, "input_text")
 
 
 def _format(block: dict[str, Any]) -> Part:
@@ -92,7 +81,7 @@ def _media(block: dict[str, Any], kind: MediaKind, url_key: str) -> Part:
     source = block_source(block)
     if source.kind == "file_id":
         return {"file_id": source.value}
-    if source.kind == "url" and not source.value.startswith("data:"):
+    if is_remote(source):
         return {url_key: check_media_url(source.value, kind)}
     mime_type, data = inline_data(source, kind)
     return {url_key: f"data:{mime_type};base64,{data}"}
@@ -106,13 +95,9 @@ def _image(block: dict[str, Any]) -> Part:
 
 
 def _native_image_url(block: dict[str, Any]) -> Part:
-    value = block.get("image_url")
-    url = value.get("url") if isinstance(value, dict) else value
-    if not isinstance(url, str) or not url:
-        msg = "an 'image_url' part needs 'image_url.url' (or 'image_url' as a URL string)"
-        raise BlockProblem(msg)
-    part: Part = {"type": "input_image", "image_url": check_media_url(url, "image")}
-    if isinstance(value, dict) and value.get("detail") is not None:
+    url, value = native_url(block, "image_url", "image")
+    part: Part = {"type": "input_image", "image_url": url}
+    if value.get("detail") is not None:
         part["detail"] = value["detail"]
     return part
 
@@ -128,13 +113,9 @@ def _video(block: dict[str, Any]) -> Part:
 
 
 def _native_video_url(block: dict[str, Any]) -> Part:
-    value = block.get("video_url")
-    url = value.get("url") if isinstance(value, dict) else value
-    if not isinstance(url, str) or not url:
-        msg = "a 'video_url' part needs 'video_url.url'"
-        raise BlockProblem(msg)
-    part: Part = {"type": "input_video", "video_url": check_media_url(url, "video")}
-    if isinstance(value, dict) and value.get("fps") is not None:
+    url, value = native_url(block, "video_url", "video")
+    part: Part = {"type": "input_video", "video_url": url}
+    if value.get("fps") is not None:
         part["fps"] = check_fps(value["fps"])
     return part
 
@@ -145,7 +126,7 @@ def _file(block: dict[str, Any]) -> Part:
     source = block_source(block)
     if source.kind == "file_id":
         return {"type": "input_file", "file_id": source.value}
-    if source.kind == "url" and not source.value.startswith("data:"):
+    if is_remote(source):
         return {"type": "input_file", "file_url": check_media_url(source.value, "file")}
     filename = block_option(block, "filename")
     mime_type, data = inline_data(source, "file", filename)
@@ -191,31 +172,3 @@ _FORMATTERS: Final[dict[str, Callable[[dict[str, Any]], Part]]] = {
     "file": _file,
     "non_standard": _non_standard,
 }
-
-
-def _user_contents(messages: Sequence[BaseMessage]) -> list[list[Any]]:
-    return [
-        message.content
-        for message in messages
-        if not isinstance(message, AIMessage) and not isinstance(message.content, str)
-    ]
-
-
-def _file_by_id(block: Any) -> bool:
-    return (
-        isinstance(block, dict)
-        and block.get("type") == "file"
-        and bool(block.get("file_id") or block.get("source_type") == "id")
-    )
-
-
-def needs_responses_api(messages: Sequence[BaseMessage]) -> bool:
-    """Whether some block can only travel on the Responses route (an uploaded image or video, a native part)."""
-    return any(needs_responses_route(content) for content in _user_contents(messages))
-
-
-def references_uploaded_files(messages: Sequence[BaseMessage]) -> bool:
-    """Whether some block refers to an uploaded file by id (image, video or file) or is a Responses part."""
-    return needs_responses_api(messages) or any(
-        _file_by_id(block) for content in _user_contents(messages) for block in content
-    )

@@ -7,9 +7,10 @@ from dataclasses import dataclass, replace
 from typing import Any, Final, get_args
 
 import httpx
-from langchain_core.messages import BaseMessage
+from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatResult
 
+from langchain_toiotech._blocks.core import by_file_id, responses_only
 from langchain_toiotech._chunks import ChatStreamAssembler
 from langchain_toiotech._convert import convert_messages, create_chat_result
 from langchain_toiotech._deadline import StreamDeadlines
@@ -17,13 +18,12 @@ from langchain_toiotech._limits import ReplyLimits
 from langchain_toiotech._media import check_fps
 from langchain_toiotech._message_parts import parts_policy
 from langchain_toiotech._pass_back import PassBackMode, apply_pass_back
-from langchain_toiotech._profiles import model_family
+from langchain_toiotech._profiles import is_responses_only, model_family
 from langchain_toiotech._reasoning_controls import translate_reasoning
 from langchain_toiotech._responses import (
     create_responses_result,
     reasoning_params,
     responses_payload,
-    use_responses_route,
 )
 from langchain_toiotech._responses_stream import ResponsesStreamAssembler
 from langchain_toiotech._streaming import (
@@ -105,6 +105,50 @@ def plan_request(
         return Route(responses=True, path=RESPONSES_PATH, payload=body)
     body = _chat_body(defaults, messages, stop, model, stream=stream, kwargs=kwargs)
     return Route(responses=False, path=CHAT_PATH, payload=body)
+
+
+def use_responses_route(messages: Sequence[BaseMessage], *, setting: bool | None, model: str) -> bool:
+    """Decide the route: an explicit setting wins; otherwise responses-only models and uploaded files.
+
+    Raises:
+        ValueError: the caller forced the chat route for media only the Responses API can reference.
+    """
+    if setting is False:
+        if any(needs_responses_route(content) for content in _user_contents(messages)):
+            msg = (
+                "use_responses_api=False, but a message references an uploaded image or video by file_id (or "
+                "holds a Responses-only part); the gateway accepts those only through the Responses API. "
+                "Leave use_responses_api unset, or send the media inline (url or base64)."
+            )
+            raise ValueError(msg)
+        return False
+    return setting is True or is_responses_only(model) or _references_uploaded_files(messages)
+
+
+def needs_responses_route(content: str | Sequence[Any]) -> bool:
+    """Whether some block of `content` can only be sent through the Responses API.
+
+    True for `image` / `video` blocks that reference an uploaded file (`file_id`, or v0 `source_type: "id"`)
+    and for Responses-API parts (`input_image`, `input_video`, `input_file`).
+    """
+    return not isinstance(content, str) and any(responses_only(block) for block in content)
+
+
+def _references_uploaded_files(messages: Sequence[BaseMessage]) -> bool:
+    """Whether some block refers to an uploaded file by id (image, video or file) or is a Responses part."""
+    return any(
+        responses_only(block) or (isinstance(block, dict) and block.get("type") == "file" and by_file_id(block))
+        for content in _user_contents(messages)
+        for block in content
+    )
+
+
+def _user_contents(messages: Sequence[BaseMessage]) -> list[list[Any]]:
+    return [
+        message.content
+        for message in messages
+        if not isinstance(message, AIMessage) and not isinstance(message.content, str)
+    ]
 
 
 def _call_settings(defaults: RequestDefaults, kwargs: JSONObject) -> RequestDefaults:

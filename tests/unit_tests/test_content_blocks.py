@@ -25,9 +25,9 @@ from langchain_toiotech._content_blocks import (
     ContentBlockError,
     format_block,
     format_content,
-    needs_responses_route,
 )
 from langchain_toiotech._convert import convert_messages
+from langchain_toiotech._routing import needs_responses_route
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 ARK_VIDEO_ANSWER = FIXTURES / "ark-doubao_chat-completions_nonstream_video-url-fps_reasoning-content.json"

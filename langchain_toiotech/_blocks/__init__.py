@@ -1,0 +1,1 @@
+"""User content blocks → wire parts, for the chat-completions and the Responses route."""
