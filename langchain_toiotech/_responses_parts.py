@@ -13,14 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, Final
 
-from langchain_toiotech._blocks.core import (  # the chat route's readers, so both routes accept the same blocks
-    Part,
-    block_option,
-    block_source,
-    inline_data,
-    is_remote,
-    render_block,
-)
+from langchain_toiotech._blocks.core import Part, block_option, block_source, inline_data, is_remote, render_block
 from langchain_toiotech._media import BlockProblem, MediaKind, check_fps, check_media_url, default_filename
 from langchain_toiotech._native_parts import native_url
 

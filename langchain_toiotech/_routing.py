@@ -100,11 +100,10 @@ def plan_request(
     kwargs = dict(kwargs)
     defaults = _call_settings(defaults, kwargs)
     model = str(kwargs.get("model") or defaults.model)
+    call = _Call(defaults, messages, stop if stop is not None else defaults.stop, model, stream, kwargs)
     if use_responses_route(messages, setting=defaults.use_responses_api, model=model):
-        body = _responses_body(defaults, messages, stop, model, stream=stream, kwargs=kwargs)
-        return Route(responses=True, path=RESPONSES_PATH, payload=body)
-    body = _chat_body(defaults, messages, stop, model, stream=stream, kwargs=kwargs)
-    return Route(responses=False, path=CHAT_PATH, payload=body)
+        return Route(responses=True, path=RESPONSES_PATH, payload=_responses_body(call))
+    return Route(responses=False, path=CHAT_PATH, payload=_chat_body(call))
 
 
 def use_responses_route(messages: Sequence[BaseMessage], *, setting: bool | None, model: str) -> bool:
@@ -182,34 +181,45 @@ def _include_usage(defaults: RequestDefaults, kwargs: JSONObject) -> bool:
     return next((source for source in sources if isinstance(source, bool)), defaults.stream_usage)
 
 
-def _chat_body(
-    defaults: RequestDefaults,
-    messages: Sequence[BaseMessage],
-    stop: list[str] | None,
-    model: str,
-    *,
-    stream: bool,
-    kwargs: JSONObject,
-) -> JSONObject:
-    include_usage = _include_usage(defaults, kwargs)
-    knob = kwargs.pop("reasoning", defaults.reasoning)
+@dataclass(frozen=True)
+class _Call:
+    """One call's inputs, as both routes' body builders read them."""
+
+    defaults: RequestDefaults
+    messages: Sequence[BaseMessage]
+    stop: list[str] | str | None
+    """The call's stop sequences, else the model's."""
+    model: str
+    stream: bool
+    kwargs: JSONObject
+    """The call's request fields; the builders take out what is not one."""
+
+    def fields(self, reasoning_fields: JSONObject) -> JSONObject:
+        """The request fields, lowest precedence first: reasoning knob, model's raw fields, extra_body, call."""
+        return {
+            "model": self.defaults.model,
+            **reasoning_fields,
+            **self.defaults.params,
+            **self.defaults.extra_body,
+            **self.kwargs,
+        }
+
+
+def _chat_body(call: _Call) -> JSONObject:
+    defaults, model = call.defaults, call.model
+    include_usage = _include_usage(defaults, call.kwargs)
+    knob = call.kwargs.pop("reasoning", defaults.reasoning)
     family = model_family(model)
-    # Precedence, lowest first: the reasoning knob, the model's raw fields, extra_body, call-time arguments.
-    payload: JSONObject = {
-        "model": defaults.model,
-        **(translate_reasoning(knob, family, model) if knob is not None else {}),
-        **defaults.params,
-        **defaults.extra_body,
-        **kwargs,
-    }
-    wire_messages = convert_messages(messages, video_fps=defaults.video_fps, policy=parts_policy(model))
-    payload["messages"] = apply_pass_back(wire_messages, messages, family=family, model=model, mode=defaults.pass_back)
-    stop_sequences = stop if stop is not None else defaults.stop
-    if stop_sequences:
-        payload["stop"] = stop_sequences
+    payload = call.fields(translate_reasoning(knob, family, model) if knob is not None else {})
+    wire_messages = convert_messages(call.messages, video_fps=defaults.video_fps, policy=parts_policy(model))
+    payload["messages"] = apply_pass_back(
+        wire_messages, call.messages, family=family, model=model, mode=defaults.pass_back
+    )
+    if call.stop:
+        payload["stop"] = call.stop
     payload.pop("stream", None)
     options = payload.pop("stream_options", None)
-    if stream:  # stream_options outside a stream is a 400 on OpenAI, so it goes only with one
+    if call.stream:  # stream_options outside a stream is a 400 on OpenAI, so it goes only with one
         payload["stream"] = True
         given = options if isinstance(options, dict) else None
         if include_usage or given is not None:
@@ -217,25 +227,12 @@ def _chat_body(
     return payload
 
 
-def _responses_body(
-    defaults: RequestDefaults,
-    messages: Sequence[BaseMessage],
-    stop: list[str] | None,
-    model: str,
-    *,
-    stream: bool,
-    kwargs: JSONObject,
-) -> JSONObject:
-    knob = kwargs.pop("reasoning", defaults.reasoning)
-    params: JSONObject = {
-        "model": defaults.model,
-        **reasoning_params(knob, model_family(model), model),
-        **defaults.params,
-        **defaults.extra_body,
-        **kwargs,
-    }
-    stop_sequences = stop if stop is not None else defaults.stop
-    return responses_payload(messages, params, stop=stop_sequences, stream=stream, video_fps=defaults.video_fps)
+def _responses_body(call: _Call) -> JSONObject:
+    knob = call.kwargs.pop("reasoning", call.defaults.reasoning)
+    params = call.fields(reasoning_params(knob, model_family(call.model), call.model))
+    return responses_payload(
+        call.messages, params, stop=call.stop, stream=call.stream, video_fps=call.defaults.video_fps
+    )
 
 
 def read_chat_body(body: JSONObject) -> ChatResult:
