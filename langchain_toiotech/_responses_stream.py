@@ -91,9 +91,7 @@ class ResponsesStreamAssembler:
         return _chunks(content=str(event.get("delta") or ""))
 
     def _text_done(self, event: JSONObject) -> list[AIMessageChunk]:
-        if _index(event) in self._text_items:
-            return []
-        return self._text_delta({**event, "delta": event.get("text")})
+        return _unless_streamed(event, "text", self._text_delta, streamed=_index(event) in self._text_items)
 
     def _refusal_delta(self, event: JSONObject) -> list[AIMessageChunk]:
         refusal = str(event.get("delta") or "")
@@ -116,9 +114,9 @@ class ResponsesStreamAssembler:
         return _REASONING_SEPARATOR + text if started else text
 
     def _reasoning_done(self, event: JSONObject) -> list[AIMessageChunk]:
-        if _reasoning_part(event) in self._reasoning_parts:
-            return []
-        return self._reasoning_delta({**event, "delta": event.get("text")})
+        return _unless_streamed(
+            event, "text", self._reasoning_delta, streamed=_reasoning_part(event) in self._reasoning_parts
+        )
 
     def _item_added(self, event: JSONObject) -> list[AIMessageChunk]:
         item = event.get("item")
@@ -146,9 +144,7 @@ class ResponsesStreamAssembler:
         return [_message(tool_call_chunks=[call])]
 
     def _arguments_done(self, event: JSONObject) -> list[AIMessageChunk]:
-        if _index(event) in self._call_args:
-            return []
-        return self._arguments_delta({**event, "delta": event.get("arguments")})
+        return _unless_streamed(event, "arguments", self._arguments_delta, streamed=_index(event) in self._call_args)
 
     def _item_done_event(self, event: JSONObject) -> list[AIMessageChunk]:
         item = event.get("item")
@@ -184,6 +180,13 @@ class ResponsesStreamAssembler:
             if isinstance(item, dict):
                 messages += self._item_done(index, item)
         return messages
+
+
+def _unless_streamed(
+    event: JSONObject, field: str, as_delta: Callable[[JSONObject], list[AIMessageChunk]], *, streamed: bool
+) -> list[AIMessageChunk]:
+    """A `.done` event's whole value as one delta, unless its deltas already delivered it."""
+    return [] if streamed else as_delta({**event, "delta": event.get(field)})
 
 
 def _reasoning_part(event: JSONObject) -> tuple[int, str, int]:
