@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any, Final
+from typing import Any
 
-from langchain_core.exceptions import OutputParserException
 from langchain_core.messages import (
     AIMessage,
     BaseMessage,
@@ -17,25 +16,19 @@ from langchain_core.messages import (
     ToolCall,
     ToolMessage,
 )
-from langchain_core.output_parsers.openai_tools import (
-    make_invalid_tool_call,
-    parse_tool_call,
-)
 from langchain_core.outputs import ChatGeneration, ChatResult
 
 from langchain_toiotech._content_blocks import format_content
 from langchain_toiotech._content_parts import split_content
-from langchain_toiotech._message_parts import PartsPolicy, parts_policy, system_content, tool_content
+from langchain_toiotech._message_parts import PartsPolicy, parts_policy, system_content, text_of, tool_content
 from langchain_toiotech._pass_back import TOOL_CALL_EXTRAS_KEY
 from langchain_toiotech._reasoning import reasoning_from_fields, split_think_tags
-from langchain_toiotech._reply_shape import arguments_text, chat_choices
-from langchain_toiotech._shared.answer import response_metadata, warn_if_truncated
+from langchain_toiotech._reply_shape import chat_choices
+from langchain_toiotech._shared.answer import parse_raw_tool_calls, response_metadata, warn_if_truncated
 from langchain_toiotech._usage import create_usage_metadata
 from langchain_toiotech.errors import MalformedResponseError
 
 JSONObject = dict[str, Any]
-
-_TEXT_BLOCK_TYPES: Final = frozenset({"text", "output_text"})
 
 
 def convert_messages(
@@ -95,19 +88,6 @@ def convert_message_to_dict(
     return wire
 
 
-def text_of(content: str | Sequence[Any]) -> str:
-    """The text of a content value, keeping text blocks and dropping reasoning, tool-use and media."""
-    if isinstance(content, str):
-        return content
-    pieces = []
-    for block in content:
-        if isinstance(block, str):
-            pieces.append(block)
-        elif isinstance(block, dict) and block.get("type") in _TEXT_BLOCK_TYPES:
-            pieces.append(str(block.get("text", "")))
-    return "".join(pieces)
-
-
 def _assistant_to_dict(message: AIMessage) -> JSONObject:
     # Content from other providers may hold reasoning / tool_use blocks: only the text goes back.
     text = text_of(message.content)
@@ -141,43 +121,6 @@ def _invalid_tool_call_to_dict(call: InvalidToolCall) -> JSONObject:
             "arguments": call.get("args") or "",
         },
     }
-
-
-def parse_raw_tool_calls(
-    raw_calls: Sequence[Any],
-) -> tuple[list[ToolCall], list[InvalidToolCall]]:
-    """Parse wire tool calls; unparsable or non-object arguments become invalid tool calls."""
-    calls: list[ToolCall] = []
-    invalid: list[InvalidToolCall] = []
-    for raw in raw_calls:
-        if not isinstance(raw, dict) or not isinstance(raw.get("function"), dict):
-            continue
-        arguments = raw["function"].get("arguments")
-        # A relay may send the arguments object itself instead of JSON text: it is the arguments all the same.
-        wire = (
-            raw
-            if isinstance(arguments, str | None)
-            else {**raw, "function": {**raw["function"], "arguments": arguments_text(arguments)}}
-        )
-        try:
-            parsed = parse_tool_call(wire, return_id=True)
-        except OutputParserException as error:
-            invalid.append(make_invalid_tool_call(raw, str(error)))
-            continue
-        if parsed is None:
-            continue
-        if not isinstance(parsed.get("args"), dict):
-            invalid.append(make_invalid_tool_call(raw, "Tool call arguments are not a JSON object."))
-            continue
-        calls.append(
-            ToolCall(
-                name=parsed["name"],
-                args=parsed["args"],
-                id=parsed.get("id"),
-                type="tool_call",
-            )
-        )
-    return calls, invalid
 
 
 def tool_call_extras(raw_calls: Sequence[Any]) -> JSONObject:

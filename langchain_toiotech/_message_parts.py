@@ -31,6 +31,7 @@ PartFormatter = Callable[[list[Any]], list[Part]]
 # (DeepSeek, for one) document a string only, so their text blocks are joined.
 _TEXT_PARTS_FAMILIES: Final = frozenset({"openai", "openai-reasoning"})
 _TEXT_TYPES: Final = frozenset({"text", "input_text", "output_text"})
+_ANSWER_TEXT_TYPES: Final = frozenset({"text", "output_text"})
 _IMAGE_TYPES: Final = frozenset({"image", "image_url", "input_image"})
 _FILE_TYPES: Final = frozenset({"file", "input_file"})
 _NEVER_IN_TOOL_RESULTS: Final = frozenset({"audio", "input_audio", "video", "video_url", "input_video"})
@@ -84,6 +85,19 @@ def joined_text(content: str | Sequence[Any]) -> str:
         for block in content
         if _kind(block) in _TEXT_TYPES
     )
+
+
+def text_of(content: str | Sequence[Any]) -> str:
+    """The text of a content value, keeping text blocks and dropping reasoning, tool-use and media."""
+    if isinstance(content, str):
+        return content
+    pieces = []
+    for block in content:
+        if isinstance(block, str):
+            pieces.append(block)
+        elif isinstance(block, dict) and block.get("type") in _ANSWER_TEXT_TYPES:
+            pieces.append(str(block.get("text", "")))
+    return "".join(pieces)
 
 
 def system_content(content: str | Sequence[Any], policy: PartsPolicy, text_part: str = "text") -> str | list[Part]:

@@ -21,11 +21,17 @@ from langchain_core.messages import AIMessage, BaseMessage, ChatMessage, SystemM
 from langchain_core.outputs import ChatGeneration, ChatResult
 
 from langchain_toiotech._blocks.core import Part
-from langchain_toiotech._convert import parse_raw_tool_calls, text_of
-from langchain_toiotech._message_parts import PartsPolicy, joined_text, parts_policy, system_content, tool_content
+from langchain_toiotech._message_parts import (
+    PartsPolicy,
+    joined_text,
+    parts_policy,
+    system_content,
+    text_of,
+    tool_content,
+)
 from langchain_toiotech._reasoning_controls import translate_reasoning
 from langchain_toiotech._responses_parts import format_input_content
-from langchain_toiotech._shared.answer import response_metadata, warn_if_truncated
+from langchain_toiotech._shared.answer import parse_raw_tool_calls, response_metadata, warn_if_truncated
 from langchain_toiotech._streaming import stream_error_from_payload
 from langchain_toiotech._usage import create_usage_metadata
 

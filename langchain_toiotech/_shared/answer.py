@@ -1,9 +1,16 @@
-"""An answer's `response_metadata` and its truncation rule, the same on the chat and the Responses route."""
+"""An answer's `response_metadata`, truncation rule and tool calls, the same on the chat and the Responses route."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any, Final
+
+from langchain_core.exceptions import OutputParserException
+from langchain_core.messages import InvalidToolCall, ToolCall
+from langchain_core.output_parsers.openai_tools import make_invalid_tool_call, parse_tool_call
+
+from langchain_toiotech._reply_shape import arguments_text
 
 logger = logging.getLogger("langchain_toiotech")
 
@@ -45,3 +52,40 @@ def warn_if_truncated(model: Any, finish_reason: str | None, *, limit_field: str
             finish_reason,
             limit_field,
         )
+
+
+def parse_raw_tool_calls(
+    raw_calls: Sequence[Any],
+) -> tuple[list[ToolCall], list[InvalidToolCall]]:
+    """Parse wire tool calls; unparsable or non-object arguments become invalid tool calls."""
+    calls: list[ToolCall] = []
+    invalid: list[InvalidToolCall] = []
+    for raw in raw_calls:
+        if not isinstance(raw, dict) or not isinstance(raw.get("function"), dict):
+            continue
+        arguments = raw["function"].get("arguments")
+        # A relay may send the arguments object itself instead of JSON text: it is the arguments all the same.
+        wire = (
+            raw
+            if isinstance(arguments, str | None)
+            else {**raw, "function": {**raw["function"], "arguments": arguments_text(arguments)}}
+        )
+        try:
+            parsed = parse_tool_call(wire, return_id=True)
+        except OutputParserException as error:
+            invalid.append(make_invalid_tool_call(raw, str(error)))
+            continue
+        if parsed is None:
+            continue
+        if not isinstance(parsed.get("args"), dict):
+            invalid.append(make_invalid_tool_call(raw, "Tool call arguments are not a JSON object."))
+            continue
+        calls.append(
+            ToolCall(
+                name=parsed["name"],
+                args=parsed["args"],
+                id=parsed.get("id"),
+                type="tool_call",
+            )
+        )
+    return calls, invalid
