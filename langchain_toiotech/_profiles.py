@@ -36,21 +36,22 @@ class Family:
 
 
 # Order matters: the first match wins, so specific patterns come before general ones.
-FAMILIES: Final = (
-    Family("openai-reasoning", re.compile(r"^(o\d|gpt-5|gpt-oss)")),
-    Family("openai", re.compile(r"^(gpt-|chatgpt|text-embedding|dall-e|whisper|tts)")),
-    Family("deepseek", re.compile(r"deepseek")),
-    Family("doubao", re.compile(r"(doubao|seed-|skylark)")),
-    Family("qwen", re.compile(r"(qwen|qwq|qvq)")),
-    Family("kimi", re.compile(r"(kimi|moonshot)")),
-    Family("glm", re.compile(r"(glm|chatglm|zhipu)")),
-    Family("gemini", re.compile(r"(gemini|gemma)")),
-    Family("claude", re.compile(r"claude")),
-    Family("grok", re.compile(r"grok")),
-    Family("minimax", re.compile(r"(minimax|abab)")),
-    Family("mimo", re.compile(r"mimo")),
-    Family("hunyuan", re.compile(r"hunyuan")),
-)
+_FAMILY_PATTERNS: Final = {
+    "openai-reasoning": r"^(o\d|gpt-5|gpt-oss)",
+    "openai": r"^(gpt-|chatgpt|text-embedding|dall-e|whisper|tts)",
+    "deepseek": r"deepseek",
+    "doubao": r"(doubao|seed-|skylark)",
+    "qwen": r"(qwen|qwq|qvq)",
+    "kimi": r"(kimi|moonshot)",
+    "glm": r"(glm|chatglm|zhipu)",
+    "gemini": r"(gemini|gemma)",
+    "claude": r"claude",
+    "grok": r"grok",
+    "minimax": r"(minimax|abab)",
+    "mimo": r"mimo",
+    "hunyuan": r"hunyuan",
+}
+FAMILIES: Final = tuple(Family(name, re.compile(pattern)) for name, pattern in _FAMILY_PATTERNS.items())
 
 RESPONSES_ONLY: Final = re.compile(r"^(gpt-5(\.\d+)?-codex|gpt-5(\.\d+)?-pro|o\d-pro|o\d(-mini)?-deep-research|codex-)")
 """Models the gateway serves only on `/v1/responses` (the catalogue marks gpt-5.1-codex and gpt-5.2-pro)."""

@@ -86,6 +86,11 @@ def _openai_reasoning(knob: ReasoningKnob, model: str) -> dict[str, Any]:
         if not model.startswith(("gpt-5.1", "gpt-5.2", "gpt-5.4")):
             _reject("openai-reasoning", model, "enabled: False", "this model always reasons")
         return {"reasoning_effort": "none"}
+    return _effort(knob)
+
+
+def _effort(knob: ReasoningKnob) -> dict[str, Any]:
+    """The knob's effort as the `reasoning_effort` field, where a family sends it as given."""
     return {"reasoning_effort": knob["effort"]} if "effort" in knob else {}
 
 
@@ -119,9 +124,7 @@ def _gemini(knob: ReasoningKnob, model: str) -> dict[str, Any]:
     if knob.get("enabled"):
         config["include_thoughts"] = True
     payload: dict[str, Any] = {"extra_body": {"google": {"thinking_config": config}}} if config else {}
-    if "effort" in knob:
-        payload["reasoning_effort"] = knob["effort"]
-    return payload
+    return {**payload, **_effort(knob)}
 
 
 def _qwen(knob: ReasoningKnob, model: str) -> dict[str, Any]:
@@ -149,10 +152,7 @@ def _thinking_switch_only(family: str) -> Callable[[ReasoningKnob, str], dict[st
 def _doubao(knob: ReasoningKnob, model: str) -> dict[str, Any]:
     if "budget_tokens" in knob:
         _reject("doubao", model, "budget_tokens", "Doubao takes an effort and a thinking switch")
-    payload = _thinking_type(knob)
-    if "effort" in knob:
-        payload["reasoning_effort"] = knob["effort"]
-    return payload
+    return {**_thinking_type(knob), **_effort(knob)}
 
 
 def _deepseek(knob: ReasoningKnob, model: str) -> dict[str, Any]:
@@ -171,16 +171,14 @@ def _grok(knob: ReasoningKnob, model: str) -> dict[str, Any]:
         _reject("grok", model, ", ".join(k for k in knob if k != "effort"), "Grok takes an effort only")
     if "effort" in knob and knob["effort"] not in {"low", "high"}:
         _reject("grok", model, f"effort: {knob['effort']}", "Grok accepts 'low' or 'high'")
-    return {"reasoning_effort": knob["effort"]} if "effort" in knob else {}
+    return _effort(knob)
 
 
 def _unknown(knob: ReasoningKnob, _model: str) -> dict[str, Any]:
     payload = _thinking_type(knob)
     if "budget_tokens" in knob:
         payload["thinking"] = {"type": "enabled", "budget_tokens": knob["budget_tokens"]}
-    if "effort" in knob:
-        payload["reasoning_effort"] = knob["effort"]
-    return payload
+    return {**payload, **_effort(knob)}
 
 
 _TRANSLATORS: Final[dict[str, Callable[[ReasoningKnob, str], dict[str, Any]]]] = {
