@@ -42,6 +42,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import ray
 import ray.data
+from ray.data.expressions import col
 
 from langchain_toiotech import ToiotechFiles
 from langchain_toiotech.ray import delete_run_uploads, load_documents, new_run_id, run_chat
@@ -132,10 +133,10 @@ def answer_prompts(output: Path, workers: int, per_worker: int, options: dict[st
 
 def rerun_failed(output: Path, workers: int, per_worker: int, options: dict[str, Any]) -> None:
     previous = ray.data.read_parquet(str(output / "answers"))
-    failed = previous.filter(expr="is_not_null(error_type)").materialize()
+    failed = previous.filter(expr=col("error_type").is_not_null()).materialize()
     print(f"rerunning {failed.count()} failed rows of {previous.count()}")
     rerun = run_chat(failed, CHAT_MODEL, concurrency=workers, max_concurrency=per_worker, **options)
-    merged = previous.filter(expr="is_null(error_type)").union(rerun)
+    merged = previous.filter(expr=col("error_type").is_null()).union(rerun)
     staging = output / "answers.rerun"
     merged.write_parquet(str(staging))  # read in full before the old answers are replaced
     shutil.rmtree(output / "answers")

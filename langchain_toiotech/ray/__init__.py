@@ -10,8 +10,8 @@
 
 Failures are per row, never per job: a file or prompt that fails gets a row with `error_type`,
 `error_message` and `error_source`, so a rerun can take only those rows
-(`result.filter(expr="is_not_null(error_type)")`). A bad configuration (no key, an unknown option) still fails
-the job, at its first worker's start.
+(`result.filter(expr=col("error_type").is_not_null())`, `col` from `ray.data.expressions`). A bad
+configuration (no key, an unknown option) still fails the job, at its first worker's start.
 
 **The key never travels.** Workers read `TOIOTECH_API_KEY` from their own environment: a local cluster's
 workers inherit the driver's; on a real cluster set it on every node (for KubeRay, an `env` entry from a

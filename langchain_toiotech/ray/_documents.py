@@ -33,7 +33,7 @@ class ToiotechDocumentUDF:
     `ToiotechBlobParser` pipeline: upload, wait until active, extract with the vision model, delete the upload.
     The output has `DOCUMENT_SCHEMA`'s columns: one row per Document (per file, or per page in page mode), in
     input order; a file that fails is one row with its error (type, message, source = its path) and no
-    Document columns, so `filter(expr="is_not_null(error_type)")` lists the files to run again. The file bytes
+    Document columns, so `filter(expr=col("error_type").is_not_null())` lists the files to run again. The file bytes
     are not in the output.
 
     Uploads are named `toiotech-ray.<run_id>.<worker>.<filename>`; a worker restarted after a crash deletes

@@ -15,6 +15,7 @@ from typing import Any, Final
 import pytest
 import ray
 import ray.data
+from ray.data.expressions import col
 
 from langchain_toiotech.ray import delete_run_uploads, load_documents, new_run_id, run_chat
 from langchain_toiotech.testing import Fault
@@ -143,7 +144,7 @@ def test_chat_failures_are_rows_with_their_errors(jobs: Jobs) -> None:
     assert image["error_source"] == str(PROMPTS + 2)
     assert image["text"] is None
     assert image["input_tokens"] is None
-    failed = jobs.chat_out.filter(expr="is_not_null(error_type)").take_all()
+    failed = jobs.chat_out.filter(expr=col("error_type").is_not_null()).take_all()
     assert sorted(row["id"] for row in failed) == [PROMPTS + 1, PROMPTS + 2]
 
 
@@ -182,7 +183,7 @@ def test_documents_per_file_and_per_page(jobs: Jobs) -> None:
 
 
 def test_a_failed_file_is_a_row_with_its_error(jobs: Jobs) -> None:
-    (empty,) = jobs.documents_out.filter(expr="is_not_null(error_type)").take_all()
+    (empty,) = jobs.documents_out.filter(expr=col("error_type").is_not_null()).take_all()
     assert empty["source"] == str(jobs.folder / "empty.pdf")
     assert empty["error_source"] == empty["source"]
     assert empty["error_type"] == "ValueError"
