@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from langchain_toiotech._version import __version__
 
 if TYPE_CHECKING:
-    from langchain_toiotech._limits import ReplyLimits
+    from langchain_toiotech._http.limits import ReplyLimits
     from langchain_toiotech.chat_models import ChatToiotech
     from langchain_toiotech.document_loaders import ToiotechBlobParser, ToiotechFileLoader
     from langchain_toiotech.embeddings import ToiotechEmbeddings
@@ -32,7 +32,7 @@ _LAZY: dict[str, str] = {
     "ToiotechFiles": "langchain_toiotech.files",
     "ToiotechFileLoader": "langchain_toiotech.document_loaders",
     "ToiotechBlobParser": "langchain_toiotech.document_loaders",
-    "ReplyLimits": "langchain_toiotech._limits",
+    "ReplyLimits": "langchain_toiotech._http.limits",
 }
 
 

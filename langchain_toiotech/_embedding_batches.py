@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any, Final
 
-from langchain_toiotech._streaming import stream_error_from_payload
+from langchain_toiotech._http.events import stream_error_from_payload
 from langchain_toiotech.errors import EmbeddingResponseError
 
 _FLOAT32_BYTES: Final = 4

@@ -22,19 +22,19 @@ from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable
 from pydantic import model_validator
 
-from langchain_toiotech._chat_fields import ChatFields
-from langchain_toiotech._profiles import model_family, model_profile
-from langchain_toiotech._reasoning_controls import check_knob
-from langchain_toiotech._serialization import GatewaySerializable
-from langchain_toiotech._tracing import langsmith_params
+from langchain_toiotech._config.chat_fields import ChatFields
+from langchain_toiotech._config.serialization import GatewaySerializable
+from langchain_toiotech._shared.profiles import model_family, model_profile
+from langchain_toiotech._shared.reasoning_controls import check_knob
+from langchain_toiotech._shared.tracing import langsmith_params
 from langchain_toiotech._version import __version__
 
 if TYPE_CHECKING:
-    from langchain_toiotech._structured import StructuredOutputMethod, ToolLike
+    from langchain_toiotech._shared.structured import StructuredOutputMethod, ToolLike
 
 # What only a request, a tool binding or a token count needs is imported by the method that needs it, not here:
-# `_routing` (conversion, streams, the transport and httpcore under it), `_structured` (langchain-core's output
-# parsers and tools) and `_token_estimate`. Importing the class then costs little more than `BaseChatModel`
+# `_route` (conversion, streams, the transport and httpcore under it), `_shared.structured` (langchain-core's output
+# parsers and tools) and `_shared.token_estimate`. Importing the class then costs little more than `BaseChatModel`
 # itself; the first call pays the rest once. `test_imports.py` pins which modules stay unloaded.
 
 logger = logging.getLogger("langchain_toiotech")
@@ -220,7 +220,7 @@ class ChatToiotech(ChatFields, GatewaySerializable, BaseChatModel):
         """
         if self.custom_get_token_ids is not None:
             return len(self.custom_get_token_ids(text))
-        from langchain_toiotech._token_estimate import estimate_tokens  # noqa: PLC0415 - see the imports
+        from langchain_toiotech._shared.token_estimate import estimate_tokens  # noqa: PLC0415 - see the imports
 
         return estimate_tokens(text)
 
@@ -228,7 +228,7 @@ class ChatToiotech(ChatFields, GatewaySerializable, BaseChatModel):
         """Estimate the prompt tokens of `messages` (and tool schemas); see `get_num_tokens`."""
         if self.custom_get_token_ids is not None:
             return super().get_num_tokens_from_messages(messages, tools)
-        from langchain_toiotech._token_estimate import estimate_message_tokens  # noqa: PLC0415 - see the imports
+        from langchain_toiotech._shared.token_estimate import estimate_message_tokens  # noqa: PLC0415 - see the imports
 
         return estimate_message_tokens(messages, tools)
 
@@ -258,7 +258,7 @@ class ChatToiotech(ChatFields, GatewaySerializable, BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,  # noqa: ARG002 - callbacks fire in core
         **kwargs: Any,
     ) -> ChatResult:
-        from langchain_toiotech._routing import plan_request  # noqa: PLC0415 - see the imports
+        from langchain_toiotech._route import plan_request  # noqa: PLC0415 - see the imports
 
         route = plan_request(self._request_defaults, messages, stop, stream=False, kwargs=kwargs)
         return self._transport.request("POST", route.path, route.read, json=route.payload)
@@ -270,7 +270,7 @@ class ChatToiotech(ChatFields, GatewaySerializable, BaseChatModel):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,  # noqa: ARG002 - callbacks fire in core
         **kwargs: Any,
     ) -> ChatResult:
-        from langchain_toiotech._routing import plan_request  # noqa: PLC0415 - see the imports
+        from langchain_toiotech._route import plan_request  # noqa: PLC0415 - see the imports
 
         route = plan_request(self._request_defaults, messages, stop, stream=False, kwargs=kwargs)
         return await self._async_transport.request("POST", route.path, route.read, json=route.payload)
@@ -282,7 +282,7 @@ class ChatToiotech(ChatFields, GatewaySerializable, BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
-        from langchain_toiotech._routing import plan_request  # noqa: PLC0415 - see the imports
+        from langchain_toiotech._route import plan_request  # noqa: PLC0415 - see the imports
 
         route = plan_request(self._request_defaults, messages, stop, stream=True, kwargs=kwargs)
         assembler = route.assembler(v1=self.output_version == "v1")
@@ -302,7 +302,7 @@ class ChatToiotech(ChatFields, GatewaySerializable, BaseChatModel):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
-        from langchain_toiotech._routing import plan_request  # noqa: PLC0415 - see the imports
+        from langchain_toiotech._route import plan_request  # noqa: PLC0415 - see the imports
 
         route = plan_request(self._request_defaults, messages, stop, stream=True, kwargs=kwargs)
         assembler = route.assembler(v1=self.output_version == "v1")
@@ -337,7 +337,7 @@ class ChatToiotech(ChatFields, GatewaySerializable, BaseChatModel):
         Returns:
             The model with the tools bound.
         """
-        from langchain_toiotech._structured import format_tool_choice, format_tools  # noqa: PLC0415 - see the imports
+        from langchain_toiotech._shared.structured import format_tool_choice, format_tools  # noqa: PLC0415 - see the imports
 
         formatted = format_tools(tools, strict=strict)
         if tool_choice is not None and tool_choice is not False:
@@ -375,7 +375,7 @@ class ChatToiotech(ChatFields, GatewaySerializable, BaseChatModel):
         if kwargs:
             msg = f"Unsupported arguments to with_structured_output: {sorted(kwargs)}."
             raise ValueError(msg)
-        from langchain_toiotech._structured import structured_output_runnable  # noqa: PLC0415 - see the imports
+        from langchain_toiotech._shared.structured import structured_output_runnable  # noqa: PLC0415 - see the imports
 
         return structured_output_runnable(self, schema, method=method, include_raw=include_raw, strict=strict)
 

@@ -17,13 +17,13 @@ from langchain_core.documents.base import Blob
 from pydantic import SecretStr
 from typing_extensions import TypedDict, Unpack
 
-from langchain_toiotech._extraction import DEFAULT_INLINE_LIMIT, LocalFile, local_file, local_file_from_blob
-from langchain_toiotech._extractor import CancelledExtraction, Extraction, ExtractionSettings, FileExtractor
-from langchain_toiotech._field_checks import check_known_options
-from langchain_toiotech._file_kinds import is_link_loop
-from langchain_toiotech._file_objects import DEFAULT_WAIT_TIMEOUT
-from langchain_toiotech._media import check_fps
-from langchain_toiotech._ordered_pool import aiter_ordered, iter_ordered
+from langchain_toiotech._blocks.media import check_fps
+from langchain_toiotech._config.field_checks import check_known_options
+from langchain_toiotech._files.kinds import is_link_loop
+from langchain_toiotech._files.objects import DEFAULT_WAIT_TIMEOUT
+from langchain_toiotech._loader.ordered_pool import aiter_ordered, iter_ordered
+from langchain_toiotech._loader.pipeline import CancelledExtraction, Extraction, ExtractionSettings, FileExtractor
+from langchain_toiotech._loader.requests import DEFAULT_INLINE_LIMIT, LocalFile, local_file, local_file_from_blob
 from langchain_toiotech.chat_models import ChatToiotech
 from langchain_toiotech.errors import FileLoadError
 from langchain_toiotech.files import ToiotechFiles

@@ -11,17 +11,17 @@ from typing import Any, Literal, TypeVar
 from langchain_core.embeddings import Embeddings
 from pydantic import Field
 
-from langchain_toiotech._client import (
-    JSONObject,
-)
+from langchain_toiotech._config.serialization import GatewaySerializable
+from langchain_toiotech._config.settings import RequestFieldClient
 from langchain_toiotech._embedding_batches import (
     batched,
     check_text,
     check_texts,
     vectors_in_order,
 )
-from langchain_toiotech._serialization import GatewaySerializable
-from langchain_toiotech._settings import RequestFieldClient
+from langchain_toiotech._http.client import (
+    JSONObject,
+)
 
 __all__ = ["ToiotechEmbeddings"]
 

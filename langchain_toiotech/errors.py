@@ -350,9 +350,9 @@ def is_context_overflow(code: str | None, message: str) -> bool:
 
 
 def _decode_body(response: httpx.Response) -> object:
-    # Imported here: `_limits` raises this module's errors. An error body that is not JSON, or nests too
+    # Imported here: `_http.limits` raises this module's errors. An error body that is not JSON, or nests too
     # deeply to be handled safely, is kept as text; the status alone says what went wrong.
-    from langchain_toiotech._limits import parse_json  # noqa: PLC0415
+    from langchain_toiotech._http.limits import parse_json  # noqa: PLC0415
 
     try:
         return parse_json(response.content, what="an error body")

@@ -11,20 +11,20 @@ from typing import Any, Final
 
 from pydantic import ConfigDict, model_validator
 
-from langchain_toiotech._field_checks import check_known_options
-from langchain_toiotech._file_objects import (
+from langchain_toiotech._config.field_checks import check_known_options
+from langchain_toiotech._config.settings import (
+    GatewayClient,
+    check_base_url,
+)
+from langchain_toiotech._files.objects import (
     DEFAULT_WAIT_TIMEOUT,
     FileObject,
     PollSchedule,
     parse_file_object,
     prepare_upload,
 )
-from langchain_toiotech._file_pages import DEFAULT_MAX_LIST_PAGES, FilePages
-from langchain_toiotech._redaction import redacting
-from langchain_toiotech._settings import (
-    GatewayClient,
-    check_base_url,
-)
+from langchain_toiotech._files.pages import DEFAULT_MAX_LIST_PAGES, FilePages
+from langchain_toiotech._http.redaction import redacting
 
 __all__ = ["FileObject", "ToiotechFiles"]
 

@@ -1,1 +1,1 @@
-"""User content blocks → wire parts, for the chat-completions and the Responses route."""
+"""User content blocks and media → wire parts, for the chat-completions and the Responses route."""

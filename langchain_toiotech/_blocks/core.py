@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
-from langchain_toiotech._media import (
+from langchain_toiotech._blocks.media import (
     BlockProblem,
     MediaKind,
     check_base64,

@@ -1,1 +1,1 @@
-"""What both chat routes share: reasoning, pass-back, usage, model profiles, tools, tracing."""
+"""What both chat routes share: reasoning, pass-back, usage, model profiles, structured output, tracing, the answer."""

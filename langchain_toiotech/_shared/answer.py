@@ -10,7 +10,7 @@ from langchain_core.exceptions import OutputParserException
 from langchain_core.messages import InvalidToolCall, ToolCall
 from langchain_core.output_parsers.openai_tools import make_invalid_tool_call, parse_tool_call
 
-from langchain_toiotech._reply_shape import arguments_text
+from langchain_toiotech._http.reply_shape import arguments_text
 
 logger = logging.getLogger("langchain_toiotech")
 

@@ -12,8 +12,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Final, TypedDict, Unpack
 
-from langchain_toiotech._catalogue import CATALOGUE, EMBEDDING_DIMENSIONS
-from langchain_toiotech._profiles import model_family, model_spec
+from langchain_toiotech._shared.catalogue import CATALOGUE, EMBEDDING_DIMENSIONS
+from langchain_toiotech._shared.profiles import model_family, model_spec
 
 MEDIA_KINDS: Final = ("image", "video", "audio", "file")
 _PROFILE_KEYS: Final = {"image": "image_inputs", "video": "video_inputs", "audio": "audio_inputs", "file": "pdf_inputs"}

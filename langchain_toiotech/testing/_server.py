@@ -18,7 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from socketserver import TCPServer
 from typing import Any, Final
 
-from langchain_toiotech._hosts import is_loopback
+from langchain_toiotech._http.hosts import is_loopback
 from langchain_toiotech.testing._gateway import Gateway, Outcome
 from langchain_toiotech.testing._request_reader import BLOCK, BodyError, declared_length, read_incoming, request_head
 from langchain_toiotech.testing._server_limits import (

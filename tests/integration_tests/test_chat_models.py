@@ -14,7 +14,7 @@ from langchain_core.messages import AIMessage, HumanMessage
 from langchain_tests.integration_tests import ChatModelIntegrationTests
 
 from langchain_toiotech import ChatToiotech
-from langchain_toiotech._profiles import model_profile
+from langchain_toiotech._shared.profiles import model_profile
 
 pytestmark = pytest.mark.skipif(not os.environ.get("TOIOTECH_API_KEY"), reason="needs TOIOTECH_API_KEY")
 

@@ -19,7 +19,10 @@ from typing import Any
 import httpx
 import pytest
 
-from langchain_toiotech import ChatToiotech, _admission, _pools, _shards
+from langchain_toiotech import ChatToiotech
+from langchain_toiotech._http import admission as http_admission
+from langchain_toiotech._http import pools as http_pools
+from langchain_toiotech._http import shards as http_shards
 from langchain_toiotech.errors import APITimeoutError
 from tests.unit_tests._loopback import QuietHandler, serve_loopback
 
@@ -82,14 +85,14 @@ def held() -> Iterator[tuple[HeldGateway, str]]:
 
 
 @pytest.fixture
-def small_pool(monkeypatch: pytest.MonkeyPatch) -> Iterator[_pools._Pools]:
+def small_pool(monkeypatch: pytest.MonkeyPatch) -> Iterator[http_pools._Pools]:
     """Pools of SLOTS places over shards of PER_SHARD connections, in a fresh process-wide state."""
     limits = httpx.Limits(max_connections=PER_SHARD, max_keepalive_connections=PER_SHARD)
-    monkeypatch.setattr(_pools, "POOL_CONNECTIONS", SLOTS)
-    monkeypatch.setattr(_pools, "SHARD_CONNECTIONS", PER_SHARD)
-    monkeypatch.setattr(_pools, "POOL_LIMITS", limits)
-    fresh = _pools._Pools()
-    monkeypatch.setattr(_pools, "_state", fresh)
+    monkeypatch.setattr(http_pools, "POOL_CONNECTIONS", SLOTS)
+    monkeypatch.setattr(http_pools, "SHARD_CONNECTIONS", PER_SHARD)
+    monkeypatch.setattr(http_pools, "POOL_LIMITS", limits)
+    fresh = http_pools._Pools()
+    monkeypatch.setattr(http_pools, "_state", fresh)
     yield fresh
     if fresh.sync is not None:
         for client in fresh.sync.seal():
@@ -100,7 +103,7 @@ def make_model(base_url: str, **kwargs: Any) -> ChatToiotech:
     return ChatToiotech(model="m", api_key="sk-admission", base_url=base_url, max_retries=0, **kwargs)
 
 
-def held_by_shards(pool: _pools.SyncPool | _pools.AsyncPool) -> list[int]:
+def held_by_shards(pool: http_pools.SyncPool | http_pools.AsyncPool) -> list[int]:
     """Requests each shard's httpcore pool holds (queued or being served)."""
     return [len(client._transport._pool._requests) for client in pool.clients]  # type: ignore[union-attr]
 
@@ -115,7 +118,7 @@ async def test_async_calls_past_the_pool_size_wait_on_the_gate(held: tuple[HeldG
     model = make_model(base_url)
     tasks = [asyncio.create_task(astream_text(model, f"q{n}")) for n in range(CALLS)]
     await asyncio.to_thread(gateway.wait_for_arrivals, SLOTS)
-    pool = _pools.shared_async_pool()
+    pool = http_pools.shared_async_pool()
     gate = pool.gate
     for _ in range(1000):  # bounded: until every other call has reached the gate
         if len(gate._waiters or ()) == CALLS - SLOTS:
@@ -138,7 +141,7 @@ def test_threads_past_the_pool_size_wait_on_the_gate(held: tuple[HeldGateway, st
             threads.submit(lambda n=n: "".join(str(c.content) for c in model.stream(f"q{n}"))) for n in range(CALLS)
         ]
         gateway.wait_for_arrivals(SLOTS)
-        pool = _pools.shared_sync_pool()
+        pool = http_pools.shared_sync_pool()
         gate = pool.gate
         waiting = threading.Event()
         for _ in range(int(WAIT / 0.01)):  # bounded poll: until every other thread blocks on the gate
@@ -174,7 +177,7 @@ async def test_a_callers_own_client_is_not_gated(held: tuple[HeldGateway, str]) 
         await asyncio.to_thread(gateway.wait_for_arrivals, CALLS)  # all at the gateway at once: nothing held back
         gateway.release.set()
         await asyncio.gather(*tasks)
-    assert _pools.shared_async_pool().gate._free == SLOTS  # the pool was never touched
+    assert http_pools.shared_async_pool().gate._free == SLOTS  # the pool was never touched
     assert gateway.most_serving == CALLS
 
 
@@ -187,22 +190,22 @@ def test_pool_size_leaves_room_under_the_open_file_limit(
 ) -> None:
     resource = pytest.importorskip("resource")
     monkeypatch.setattr(resource, "getrlimit", lambda _: (soft_limit, resource.RLIM_INFINITY))
-    assert _admission.pool_connections() == connections
+    assert http_admission.pool_connections() == connections
 
 
 class FakeClient:
     """A stand-in for a shard: the gate tests read nothing from it."""
 
 
-def task_pool(slots: int) -> _shards.TaskShards[FakeClient]:
-    return _shards.TaskShards(FakeClient, slots)
+def task_pool(slots: int) -> http_shards.TaskShards[FakeClient]:
+    return http_shards.TaskShards(FakeClient, slots)
 
 
-def thread_pool(slots: int) -> _shards.ThreadShards[FakeClient]:
-    return _shards.ThreadShards(FakeClient, slots)
+def thread_pool(slots: int) -> http_shards.ThreadShards[FakeClient]:
+    return http_shards.ThreadShards(FakeClient, slots)
 
 
-async def queue_up(pool: _shards.TaskShards[FakeClient], order: list[int], count: int) -> list[asyncio.Task[None]]:
+async def queue_up(pool: http_shards.TaskShards[FakeClient], order: list[int], count: int) -> list[asyncio.Task[None]]:
     """Start `count` tasks, one at a time, each queued on the gate before the next starts."""
 
     async def admitted_call(number: int) -> None:
@@ -270,7 +273,7 @@ async def test_a_waiter_that_times_out_leaves_the_queue_and_the_places_intact() 
 
 
 def start_thread_waiters(
-    pool: _shards.ThreadShards[FakeClient], order: list[int], count: int
+    pool: http_shards.ThreadShards[FakeClient], order: list[int], count: int
 ) -> list[threading.Thread]:
     """Start `count` threads, one at a time, each queued on the gate before the next starts (bounded poll)."""
 

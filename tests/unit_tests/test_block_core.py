@@ -4,8 +4,8 @@ from typing import Any
 import pytest
 
 from langchain_toiotech._blocks.core import ContentBlockError, render_block, responses_only
-from langchain_toiotech._media import BlockProblem, sniff_mime_type, sniff_mime_type_of_bytes
-from langchain_toiotech._native_parts import native_url
+from langchain_toiotech._blocks.media import BlockProblem, sniff_mime_type, sniff_mime_type_of_bytes
+from langchain_toiotech._blocks.native import native_url
 
 PNG_HEAD = b"\x89PNG\r\n\x1a\n" + bytes(40)
 WAV_HEAD = b"RIFF\x00\x00\x00\x00WAVEfmt " + bytes(32)

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from langchain_core.messages import AIMessageChunk
 
-from langchain_toiotech._chunks import ChatStreamAssembler
+from langchain_toiotech._chat.stream import ChatStreamAssembler
 
 
 def delta_chunk(delta: dict[str, Any], *, finish: str | None = None, **extra: Any) -> dict[str, Any]:

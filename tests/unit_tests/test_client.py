@@ -1,7 +1,7 @@
 """The HTTP transport: retries, backoff, Retry-After, connection errors, headers, timeouts, pooling, uploads.
 
 Everything runs on `httpx.MockTransport`. The sleeps of the retry loop are replaced (in
-`langchain_toiotech._client` only) by recorders, so the tests check the delays without waiting for them.
+`langchain_toiotech._http.client` only) by recorders, so the tests check the delays without waiting for them.
 """
 
 from __future__ import annotations
@@ -21,8 +21,11 @@ from langchain_core.exceptions import ModelConnectionError, ModelTimeoutError
 from langchain_core.messages import BaseMessageChunk
 from pydantic import BaseModel
 
-from langchain_toiotech import ChatToiotech, _client, _pools, _retry
-from langchain_toiotech._client import AsyncTransport, Transport, TransportSettings
+from langchain_toiotech import ChatToiotech
+from langchain_toiotech._http import client as http_client
+from langchain_toiotech._http import pools as http_pools
+from langchain_toiotech._http import retry as http_retry
+from langchain_toiotech._http.client import AsyncTransport, Transport, TransportSettings
 from langchain_toiotech.errors import (
     APIConnectionError,
     APIStatusError,
@@ -166,15 +169,15 @@ async def post(gateway: Gateway, *, use_async: bool, **kwargs: Any) -> dict[str,
 
 @pytest.fixture
 def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """Record the retry loop's sleeps instead of sleeping (patched only where `_client` looks them up)."""
+    """Record the retry loop's sleeps instead of sleeping (patched only where `_http.client` looks them up)."""
     delays: list[float] = []
 
     async def fake_async_sleep(delay: float) -> None:
         delays.append(delay)
 
-    monkeypatch.setattr(_client, "time", SimpleNamespace(sleep=delays.append))
+    monkeypatch.setattr(http_client, "time", SimpleNamespace(sleep=delays.append))
     monkeypatch.setattr(
-        _client,
+        http_client,
         "asyncio",
         SimpleNamespace(sleep=fake_async_sleep, get_running_loop=asyncio.get_running_loop),
     )
@@ -182,7 +185,7 @@ def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
 
 
 def fix_jitter(monkeypatch: pytest.MonkeyPatch, value: float) -> None:
-    monkeypatch.setattr(_retry, "random", SimpleNamespace(random=lambda: value))
+    monkeypatch.setattr(http_retry, "random", SimpleNamespace(random=lambda: value))
 
 
 # --- which statuses are retried ----------------------------------------------------------------------------------
@@ -277,7 +280,7 @@ def http_date(offset: float) -> str:
 async def test_retry_after_is_honoured(
     headers: dict[str, str], expected: float, *, use_async: bool, sleeps: list[float], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(_retry, "time", SimpleNamespace(time=lambda: FROZEN_NOW))
+    monkeypatch.setattr(http_retry, "time", SimpleNamespace(time=lambda: FROZEN_NOW))
     fix_jitter(monkeypatch, 0.0)
     gateway = Gateway(status(429, headers=headers), answer)
 
@@ -302,7 +305,7 @@ async def test_retry_after_is_honoured(
 async def test_unusable_retry_after_falls_back_to_backoff(
     headers: dict[str, str], *, use_async: bool, sleeps: list[float], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(_retry, "time", SimpleNamespace(time=lambda: FROZEN_NOW))
+    monkeypatch.setattr(http_retry, "time", SimpleNamespace(time=lambda: FROZEN_NOW))
     fix_jitter(monkeypatch, 0.0)  # jitter factor 1.0: the first backoff is exactly the initial delay
     gateway = Gateway(status(503, headers=headers), answer)
 
@@ -529,14 +532,14 @@ def test_shared_sync_client_is_reused_across_models() -> None:
     second = ChatToiotech(model="b", api_key=API_KEY, temperature=0.1)
 
     assert first._transport.http_client is second._transport.http_client is None
-    pool = _pools.shared_sync_pool()
-    assert pool is _pools.shared_sync_pool()
-    assert pool.clients[0] is _pools.shared_sync_pool().clients[0]
+    pool = http_pools.shared_sync_pool()
+    assert pool is http_pools.shared_sync_pool()
+    assert pool.clients[0] is http_pools.shared_sync_pool().clients[0]
 
 
 def test_one_async_client_per_event_loop() -> None:
     async def clients() -> tuple[object, object]:
-        return _pools.shared_async_pool(), _pools.shared_async_pool()
+        return http_pools.shared_async_pool(), http_pools.shared_async_pool()
 
     in_loop_one = asyncio.run(clients())
     in_loop_two = asyncio.run(clients())

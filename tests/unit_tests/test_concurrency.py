@@ -19,7 +19,8 @@ from typing import Any
 import httpx
 import pytest
 
-from langchain_toiotech import ChatToiotech, _pools
+from langchain_toiotech import ChatToiotech
+from langchain_toiotech._http import pools as http_pools
 from langchain_toiotech.errors import APITimeoutError, StreamError, ToiotechError
 from langchain_toiotech.testing import Fault, GatewayEmulator
 
@@ -114,7 +115,7 @@ async def test_200_concurrent_astreams_on_a_bounded_pool() -> None:
 
 async def test_200_concurrent_calls_on_the_default_pool(gw: GatewayEmulator) -> None:
     model = make_model(gw)
-    (client,) = _pools.shared_async_pool().clients  # 200 in flight at most: one shard
+    (client,) = http_pools.shared_async_pool().clients  # 200 in flight at most: one shard
     prompts = [f"call {index}" for index in range(200)]
     peak = PeakConnections(client)
 
@@ -125,11 +126,11 @@ async def test_200_concurrent_calls_on_the_default_pool(gw: GatewayEmulator) -> 
 
     assert stream_texts == [expected(prompt) for prompt in prompts[:100]]
     assert [message.content for message in messages] == [expected(prompt) for prompt in prompts[100:]]
-    assert peak.peak <= (_pools.POOL_LIMITS.max_connections or 0)
+    assert peak.peak <= (http_pools.POOL_LIMITS.max_connections or 0)
     # Afterwards the pool keeps at most its keep-alive allowance of idle sockets, none of them busy.
-    assert len(pool_of(client).connections) <= (_pools.POOL_LIMITS.max_keepalive_connections or 0)
+    assert len(pool_of(client).connections) <= (http_pools.POOL_LIMITS.max_keepalive_connections or 0)
     assert busy(client) == []
-    assert _pools.shared_async_pool().clients == [client]  # the model really used the loop's pool, one shard
+    assert http_pools.shared_async_pool().clients == [client]  # the model really used the loop's pool, one shard
 
 
 # --- a cancelled stream gives its connection back ----------------------------------------------------------
@@ -245,8 +246,8 @@ def expected_both_ways(index: int) -> tuple[str, str]:
 @pytest.fixture
 def fresh_process_pool(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Forget the process-wide sync client, as in a new process, so the first calls race to create it."""
-    fresh = _pools._Pools()
-    monkeypatch.setattr(_pools, "_state", fresh)
+    fresh = http_pools._Pools()
+    monkeypatch.setattr(http_pools, "_state", fresh)
     yield
     if fresh.sync is not None:
         for client in fresh.sync.seal():
@@ -258,16 +259,16 @@ def test_threads_share_the_process_wide_client(gw: GatewayEmulator) -> None:
     model = make_model(gw, timeout=10.0)  # bounds the rare httpcore pool race (see below) to a retry, not a hang
     start = threading.Barrier(THREADS)
 
-    def worker(index: int) -> tuple[_pools.SyncPool, tuple[str, str]]:
+    def worker(index: int) -> tuple[http_pools.SyncPool, tuple[str, str]]:
         start.wait()  # all first calls at once: the moment a lazily built shared pool can be built twice
         answers = ask_both_ways(model, index)
-        return _pools.shared_sync_pool(), answers
+        return http_pools.shared_sync_pool(), answers
 
     with ThreadPoolExecutor(THREADS) as pool:
         results = list(pool.map(worker, range(THREADS)))
 
     assert [answers for _, answers in results] == [expected_both_ways(index) for index in range(THREADS)]
-    shared = _pools.shared_sync_pool()
+    shared = http_pools.shared_sync_pool()
     assert all(pool is shared for pool, _ in results)
     assert len(shared.clients) == 1  # 16 threads: one shard
     assert len(chat_prompts(gw)) == 2 * THREADS

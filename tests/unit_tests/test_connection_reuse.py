@@ -8,7 +8,8 @@ from typing import Any
 import httpx
 import pytest
 
-from langchain_toiotech import ChatToiotech, _release
+from langchain_toiotech import ChatToiotech
+from langchain_toiotech._http import release as http_release
 from langchain_toiotech.testing import GatewayEmulator
 
 
@@ -23,7 +24,7 @@ def roomy_drain(monkeypatch: pytest.MonkeyPatch) -> None:
     # The emulator writes the body's terminator with the terminal event; on a loaded machine its thread can still
     # be scheduled after the 50 ms drain bound, and the connection is then (rightly) dropped. These tests check
     # that a finished body hands its connection back; the bound itself is tested in test_stream_end.
-    monkeypatch.setattr(_release, "DRAIN_SECONDS", 2.0)
+    monkeypatch.setattr(http_release, "DRAIN_SECONDS", 2.0)
 
 
 def pool_connections(client: httpx.Client | httpx.AsyncClient) -> list[Any]:

@@ -20,14 +20,14 @@ from langchain_core.messages.content import create_file_block, create_image_bloc
 from pydantic import SecretStr, ValidationError
 
 from langchain_toiotech import ChatToiotech
-from langchain_toiotech._content_blocks import (
+from langchain_toiotech._blocks.chat import (
     RESPONSES_ROUTE_HINT,
     ContentBlockError,
     format_block,
     format_content,
 )
-from langchain_toiotech._convert import convert_messages
-from langchain_toiotech._routing import needs_responses_route
+from langchain_toiotech._chat.messages import convert_messages
+from langchain_toiotech._route import needs_responses_route
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 ARK_VIDEO_ANSWER = FIXTURES / "ark-doubao_chat-completions_nonstream_video-url-fps_reasoning-content.json"

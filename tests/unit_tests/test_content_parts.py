@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 from langchain_core.messages import AIMessageChunk
 
-from langchain_toiotech._chunks import ChatStreamAssembler
-from langchain_toiotech._content_parts import ContentParts, split_content
-from langchain_toiotech._convert import convert_dict_to_message
+from langchain_toiotech._chat.messages import convert_dict_to_message
+from langchain_toiotech._chat.stream import ChatStreamAssembler
+from langchain_toiotech._shared.answer_parts import ContentParts, split_content
 
 IMAGE = {"type": "image_url", "image_url": {"url": "https://toiotech.s3.cn-northwest-1.example/cat.png"}}
 

@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 from typing_extensions import TypedDict
 
 from langchain_toiotech import ChatToiotech
-from langchain_toiotech._convert import convert_message_to_dict, create_chat_result
+from langchain_toiotech._chat.messages import convert_message_to_dict, create_chat_result
 from langchain_toiotech.errors import StreamError
 
 

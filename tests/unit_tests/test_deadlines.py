@@ -16,8 +16,9 @@ import httpx
 import pytest
 from langchain_core.exceptions import ModelTimeoutError
 
-from langchain_toiotech import ChatToiotech, ToiotechEmbeddings, _pools
-from langchain_toiotech._deadline import DeadlineBackend, install_deadline_backend
+from langchain_toiotech import ChatToiotech, ToiotechEmbeddings
+from langchain_toiotech._http import pools as http_pools
+from langchain_toiotech._http.deadline import DeadlineBackend, install_deadline_backend
 from langchain_toiotech.errors import APITimeoutError, InternalServerError
 from tests.unit_tests._hostile_server import (
     CHUNKED_SSE_HEAD,
@@ -209,7 +210,7 @@ async def test_stream_total_timeout_bounds_an_endless_stream(*, use_async: bool)
 def test_the_pooled_sync_client_reads_through_the_deadline_backend() -> None:
     # The sync deadline rests on httpx internals (a pool's network backend): an httpx upgrade that moves them
     # must fail here, by name, rather than silently let drips through again.
-    pool = _pools.shared_sync_pool().clients[0]._transport._pool  # type: ignore[attr-defined]
+    pool = http_pools.shared_sync_pool().clients[0]._transport._pool  # type: ignore[attr-defined]
     assert isinstance(pool._network_backend, DeadlineBackend)
 
 

@@ -23,8 +23,8 @@ from langchain_core.documents import Document
 from langchain_core.documents.base import Blob
 
 from langchain_toiotech import files
-from langchain_toiotech._extraction import PAGE_INSTRUCTION, VIDEO_PROMPT
-from langchain_toiotech._file_objects import FPS_FIELD
+from langchain_toiotech._files.objects import FPS_FIELD
+from langchain_toiotech._loader.requests import PAGE_INSTRUCTION, VIDEO_PROMPT
 from langchain_toiotech.document_loaders import ToiotechBlobParser, ToiotechFileLoader
 from langchain_toiotech.errors import BadRequestError, FileLoadError, FileProcessingError, FileProcessingTimeoutError
 from langchain_toiotech.testing import Fault, GatewayEmulator

@@ -110,8 +110,8 @@ def no_retry_wait(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     async def fake_async_sleep(delay: float) -> None:
         delays.append(delay)
 
-    monkeypatch.setattr("langchain_toiotech._client.time.sleep", delays.append)
-    monkeypatch.setattr("langchain_toiotech._client.asyncio.sleep", fake_async_sleep)
+    monkeypatch.setattr("langchain_toiotech._http.client.time.sleep", delays.append)
+    monkeypatch.setattr("langchain_toiotech._http.client.asyncio.sleep", fake_async_sleep)
     return delays
 
 

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from langchain_toiotech import ToiotechFileLoader
-from langchain_toiotech._extraction import PAGES_SCHEMA
+from langchain_toiotech._loader.requests import PAGES_SCHEMA
 from langchain_toiotech.testing import GatewayEmulator, sample_pdf
 from langchain_toiotech.testing._pdf import PageCounter, count_pages
 

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from langchain_toiotech import ToiotechFileLoader
-from langchain_toiotech._media import sniff_mime_type
+from langchain_toiotech._blocks.media import sniff_mime_type
 from langchain_toiotech.testing import (
     GatewayEmulator,
     emulator_process,

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from langchain_toiotech import ChatToiotech
-from langchain_toiotech._catalogue import CATALOGUE
+from langchain_toiotech._shared.catalogue import CATALOGUE
 from langchain_toiotech.errors import BadRequestError, NotFoundError
 from langchain_toiotech.testing import EmulatedModel, GatewayEmulator
 from langchain_toiotech.testing.__main__ import _parser

@@ -3,7 +3,7 @@
 Each row runs against the loopback `GatewayEmulator` and checks three things: the exception class (or a
 complete answer), how many attempts the emulator saw, and that nothing was retried that must not be (a 400,
 401, 403, 404, an exhausted quota, or a stream after its first event). The retry loop's sleeps are recorded
-instead of slept (patched in `langchain_toiotech._client` only), so Retry-After can be checked exactly and the
+instead of slept (patched in `langchain_toiotech._http.client` only), so Retry-After can be checked exactly and the
 file stays fast; only the read-timeout rows really wait, on a 0.3 s timeout.
 """
 
@@ -22,7 +22,9 @@ import httpx
 import pytest
 from langchain_core.exceptions import ContextOverflowError
 
-from langchain_toiotech import ChatToiotech, _client, _retry
+from langchain_toiotech import ChatToiotech
+from langchain_toiotech._http import client as http_client
+from langchain_toiotech._http import retry as http_retry
 from langchain_toiotech.errors import (
     APIConnectionError,
     APIStatusError,
@@ -122,9 +124,9 @@ def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     async def fake_async_sleep(delay: float) -> None:
         delays.append(delay)
 
-    monkeypatch.setattr(_client, "time", SimpleNamespace(sleep=delays.append))
+    monkeypatch.setattr(http_client, "time", SimpleNamespace(sleep=delays.append))
     monkeypatch.setattr(
-        _client, "asyncio", SimpleNamespace(sleep=fake_async_sleep, get_running_loop=asyncio.get_running_loop)
+        http_client, "asyncio", SimpleNamespace(sleep=fake_async_sleep, get_running_loop=asyncio.get_running_loop)
     )
     return delays
 
@@ -132,7 +134,7 @@ def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
 def assert_backoff(delays: list[float]) -> None:
     """Each delay is the documented exponential backoff for its attempt, less at most a quarter of jitter."""
     for attempt, delay in enumerate(delays):
-        full = min(_retry.INITIAL_RETRY_DELAY * 2**attempt, _retry.MAX_RETRY_DELAY)
+        full = min(http_retry.INITIAL_RETRY_DELAY * 2**attempt, http_retry.MAX_RETRY_DELAY)
         assert 0.75 * full <= delay <= full, (attempt, delay)
 
 

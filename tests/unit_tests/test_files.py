@@ -18,8 +18,10 @@ from typing import Any
 import httpx
 import pytest
 
-from langchain_toiotech import _client, _file_objects, files
-from langchain_toiotech._file_objects import FPS_FIELD, FileObject, parse_file_object
+from langchain_toiotech import files
+from langchain_toiotech._files import objects as files_objects
+from langchain_toiotech._files.objects import FPS_FIELD, FileObject, parse_file_object
+from langchain_toiotech._http import client as http_client
 from langchain_toiotech.errors import FileListError, FileProcessingError, FileProcessingTimeoutError, NotFoundError
 from langchain_toiotech.files import ToiotechFiles
 from langchain_toiotech.testing import Fault, GatewayEmulator
@@ -172,7 +174,7 @@ def test_upload_is_retried_from_the_first_byte(
     gw: GatewayEmulator, video: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     retry_sleeps: list[float] = []
-    monkeypatch.setattr(_client, "time", SimpleNamespace(sleep=retry_sleeps.append))
+    monkeypatch.setattr(http_client, "time", SimpleNamespace(sleep=retry_sleeps.append))
     gw.enqueue_fault(Fault(status=503), path="/files")
     uploaded = client_for(gw).upload(video)
     assert calls(gw) == ["POST /v1/files", "POST /v1/files"]
@@ -242,7 +244,7 @@ def test_bad_input_is_rejected_before_any_request(
 
 def test_a_file_of_exactly_512_mib_is_accepted_by_the_checks(tmp_path: Path) -> None:
     exact = sparse(tmp_path / "exact.bin", 512 * 2**20)
-    request = _file_objects.prepare_upload(exact, purpose="user_data", fps=None, expire_at=None)
+    request = files_objects.prepare_upload(exact, purpose="user_data", fps=None, expire_at=None)
     assert request.size == 512 * 2**20
     assert request.mime_type == "application/octet-stream"
 
@@ -308,7 +310,7 @@ def test_wait_times_out_on_the_deadline(png: Path, monkeypatch: pytest.MonkeyPat
         delays.append(delay)
         now[0] += delay
 
-    monkeypatch.setattr(_file_objects, "_clock", lambda: now[0])
+    monkeypatch.setattr(files_objects, "_clock", lambda: now[0])
     monkeypatch.setattr(files, "_sleep", fake_sleep)
     with GatewayEmulator(file_processing_polls=100) as gw:
         client = client_for(gw)

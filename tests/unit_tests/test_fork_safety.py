@@ -18,7 +18,8 @@ from typing import Any
 
 import pytest
 
-from langchain_toiotech import ChatToiotech, _pools
+from langchain_toiotech import ChatToiotech
+from langchain_toiotech._http import pools as http_pools
 from langchain_toiotech.testing import GatewayEmulator
 
 WORKERS, ROUNDS = 6, 10
@@ -81,13 +82,13 @@ def prompts(round_: int) -> list[str]:
 
 
 def idle_connections() -> list[Any]:
-    return list(_pools.shared_sync_pool().clients[0]._transport._pool.connections)  # type: ignore[attr-defined]
+    return list(http_pools.shared_sync_pool().clients[0]._transport._pool.connections)  # type: ignore[attr-defined]
 
 
 def test_forked_workers_get_their_own_answers(model: ChatToiotech) -> None:
     assert model.invoke("parent first").content == expected("parent first")
     (parents_connection,) = idle_connections()
-    parents_socket = socket_link(_pools.shared_sync_pool().clients[0])
+    parents_socket = socket_link(http_pools.shared_sync_pool().clients[0])
     pids = set()
 
     with forking_pool() as pool:
@@ -109,7 +110,7 @@ def test_workers_forked_from_a_running_event_loop(model: ChatToiotech) -> None:
     async def parent() -> list[tuple[int, str]]:
         assert (await model.ainvoke("parent first")).content == expected("parent first")
         loop = asyncio.get_running_loop()
-        parents_socket = socket_link(_pools.shared_async_pool().clients[0])
+        parents_socket = socket_link(http_pools.shared_async_pool().clients[0])
         with forking_pool() as pool:  # forked while this loop runs, with its pool holding an idle socket
             assert await loop.run_in_executor(pool, holds_socket, parents_socket) is False
             answers = await asyncio.gather(

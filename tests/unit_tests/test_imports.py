@@ -53,30 +53,30 @@ def test_errors_and_emulator_import_without_the_chat_model_machinery() -> None:
 
 # What `from langchain_toiotech import ChatToiotech` and constructing the model must not load: the request and reply
 # path (routing, conversion, streams, the transport with its pools, admission gates, readers, redaction of replies and
-# httpcore's backends under the deadline layer), tool binding and structured output (`_structured`), the token
+# httpcore's backends under the deadline layer), tool binding and structured output (`_shared.structured`), the token
 # estimate and the emulator. Each loads when a call first needs it. The import measure in `benchmarks/run.py` (ratio
 # against `from langchain_openai import ChatOpenAI`) is what this protects; no time is asserted here.
 LOADED_ON_FIRST_USE = (
-    "langchain_toiotech._admission",
-    "langchain_toiotech._catalogue",
-    "langchain_toiotech._chunks",
-    "langchain_toiotech._client",
-    "langchain_toiotech._content_blocks",
-    "langchain_toiotech._convert",
-    "langchain_toiotech._deadline",
-    "langchain_toiotech._media",
-    "langchain_toiotech._message_parts",
-    "langchain_toiotech._pools",
-    "langchain_toiotech._reading",
-    "langchain_toiotech._release",
+    "langchain_toiotech._http.admission",
+    "langchain_toiotech._shared.catalogue",
+    "langchain_toiotech._chat.stream",
+    "langchain_toiotech._http.client",
+    "langchain_toiotech._blocks.chat",
+    "langchain_toiotech._chat.messages",
+    "langchain_toiotech._http.deadline",
+    "langchain_toiotech._blocks.media",
+    "langchain_toiotech._blocks.message_parts",
+    "langchain_toiotech._http.pools",
+    "langchain_toiotech._http.reading",
+    "langchain_toiotech._http.release",
     "langchain_toiotech._responses",
-    "langchain_toiotech._retry",
-    "langchain_toiotech._routing",
-    "langchain_toiotech._sse",
-    "langchain_toiotech._streaming",
-    "langchain_toiotech._structured",
-    "langchain_toiotech._token_estimate",
-    "langchain_toiotech._upload_file",
+    "langchain_toiotech._http.retry",
+    "langchain_toiotech._route",
+    "langchain_toiotech._http.sse",
+    "langchain_toiotech._http.events",
+    "langchain_toiotech._shared.structured",
+    "langchain_toiotech._shared.token_estimate",
+    "langchain_toiotech._http.upload_body",
     "langchain_toiotech.testing",
     "httpcore",
     "h11",
@@ -126,8 +126,10 @@ def test_the_chat_model_imports_and_constructs_without_the_request_path() -> Non
     assert report["answer"] == "pong"
     assert report["tokens"] is True
     assert report["tools"] is True
-    assert {"langchain_toiotech._routing", "langchain_toiotech._client", "httpcore"} <= set(report["after_use"])
-    assert {"langchain_toiotech._structured", "langchain_toiotech._token_estimate"} <= set(report["after_use"])
+    assert {"langchain_toiotech._route", "langchain_toiotech._http.client", "httpcore"} <= set(report["after_use"])
+    assert {"langchain_toiotech._shared.structured", "langchain_toiotech._shared.token_estimate"} <= set(
+        report["after_use"]
+    )
 
 
 def test_the_package_alone_loads_only_its_version() -> None:

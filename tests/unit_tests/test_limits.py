@@ -15,7 +15,7 @@ from langchain_core.exceptions import ModelAPIError
 from pydantic import ValidationError
 
 from langchain_toiotech import ChatToiotech, ReplyLimits, ToiotechEmbeddings, ToiotechFiles
-from langchain_toiotech._limits import DEFAULT_REPLY_LIMITS, MAX_JSON_DEPTH, BoundedDecoder, parse_json
+from langchain_toiotech._http.limits import DEFAULT_REPLY_LIMITS, MAX_JSON_DEPTH, BoundedDecoder, parse_json
 from langchain_toiotech.errors import (
     MalformedResponseError,
     MalformedStreamError,

@@ -17,7 +17,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMe
 from langchain_core.tools import tool
 
 from langchain_toiotech import ChatToiotech
-from langchain_toiotech._pass_back import GEMINI_SKIP_SIGNATURE
+from langchain_toiotech._shared.pass_back import GEMINI_SKIP_SIGNATURE
 from langchain_toiotech.testing import GatewayEmulator
 
 QUESTION = "Weather in Paris tomorrow?"

@@ -13,7 +13,7 @@ from langchain_core.language_models import ModelProfile
 from pydantic import SecretStr
 
 from langchain_toiotech import ChatToiotech
-from langchain_toiotech._profiles import (
+from langchain_toiotech._shared.profiles import (
     FAMILIES,
     ModelSpec,
     is_responses_only,

@@ -13,7 +13,7 @@ import pytest
 from langchain_core.messages import AIMessageChunk
 
 from langchain_toiotech import ChatToiotech
-from langchain_toiotech._reasoning import ThinkTagSplitter, reasoning_from_fields, split_think_tags
+from langchain_toiotech._shared.reasoning import ThinkTagSplitter, reasoning_from_fields, split_think_tags
 
 THINK_CONTENT = "<think>\nI think\n</think>\n\nAnswer"
 

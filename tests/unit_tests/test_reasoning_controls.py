@@ -11,7 +11,7 @@ import pytest
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
 
 from langchain_toiotech import ChatToiotech
-from langchain_toiotech._pass_back import GEMINI_SKIP_SIGNATURE, TOOL_CALL_EXTRAS_KEY
+from langchain_toiotech._shared.pass_back import GEMINI_SKIP_SIGNATURE, TOOL_CALL_EXTRAS_KEY
 
 Handler = Callable[[httpx.Request], httpx.Response]
 

@@ -16,7 +16,7 @@ from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, Tool
 from pydantic import BaseModel, SecretStr
 
 from langchain_toiotech import ChatToiotech
-from langchain_toiotech._responses import convert_input, responses_payload, text_format
+from langchain_toiotech._responses.request import convert_input, responses_payload, text_format
 from langchain_toiotech.errors import StreamError
 
 BASE_URL = "https://gateway.test/v1"

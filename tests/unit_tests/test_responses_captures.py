@@ -18,8 +18,8 @@ import pytest
 from langchain_core.messages import AIMessage, AIMessageChunk
 
 from langchain_toiotech import ChatToiotech
-from langchain_toiotech._responses import create_responses_result
-from langchain_toiotech._responses_stream import ResponsesStreamAssembler
+from langchain_toiotech._responses.response import create_responses_result
+from langchain_toiotech._responses.stream import ResponsesStreamAssembler
 from langchain_toiotech.errors import StreamError
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"

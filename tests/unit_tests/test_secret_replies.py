@@ -14,7 +14,7 @@ import pytest
 from pydantic import BaseModel
 
 from langchain_toiotech import ChatToiotech, ToiotechEmbeddings, ToiotechFiles
-from langchain_toiotech._redaction import redact_data, redact_text
+from langchain_toiotech._http.redaction import redact_data, redact_text
 from langchain_toiotech.testing import GatewayEmulator
 
 SHORT_KEYS = ["a", "k", "1", "test", "EMPTY"]

@@ -22,8 +22,9 @@ from langchain_core.load import dumpd, dumps
 from langchain_core.messages import BaseMessage
 from langchain_core.tracers.base import BaseTracer
 
-from langchain_toiotech import ChatToiotech, _client
-from langchain_toiotech._client import TransportSettings
+from langchain_toiotech import ChatToiotech
+from langchain_toiotech._http import client as http_client
+from langchain_toiotech._http.client import TransportSettings
 from langchain_toiotech.errors import ToiotechError
 from tests.unit_tests._loopback import serve_loopback
 
@@ -64,9 +65,11 @@ def no_sleep(monkeypatch: pytest.MonkeyPatch) -> None:
     async def no_async_sleep(_delay: float) -> None:
         return None
 
-    monkeypatch.setattr(_client, "time", SimpleNamespace(sleep=lambda _delay: None))
+    monkeypatch.setattr(http_client, "time", SimpleNamespace(sleep=lambda _delay: None))
     monkeypatch.setattr(
-        _client, "asyncio", SimpleNamespace(sleep=no_async_sleep, get_running_loop=_client.asyncio.get_running_loop)
+        http_client,
+        "asyncio",
+        SimpleNamespace(sleep=no_async_sleep, get_running_loop=http_client.asyncio.get_running_loop),
     )
 
 
@@ -588,7 +591,7 @@ def test_an_illegal_header_is_not_retried_and_not_quoted(loopback: str, caplog: 
     ScriptedHandler.script = [(200, COMPLETION)]
 
     with httpx.Client() as http, pytest.raises(ToiotechError) as caught:
-        _client.Transport(settings, http).request_json("POST", "/chat/completions", json={})
+        http_client.Transport(settings, http).request_json("POST", "/chat/completions", json={})
 
     assert "LocalProtocolError" in str(caught.value)
     assert caught.value.is_retryable is False

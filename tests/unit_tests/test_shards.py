@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from langchain_toiotech import _shards
+from langchain_toiotech._http import shards as http_shards
 from langchain_toiotech.errors import APITimeoutError
 
 
@@ -20,7 +20,7 @@ class Opened:
 
 
 def test_one_at_a_time_calls_stay_on_shard_0() -> None:
-    shards = _shards.Shards(Opened(), slots=10, per_shard=2)
+    shards = http_shards.Shards(Opened(), slots=10, per_shard=2)
     for _ in range(5):
         index = shards.take()
         assert index == 0
@@ -30,7 +30,7 @@ def test_one_at_a_time_calls_stay_on_shard_0() -> None:
 
 def test_a_shard_opens_only_when_every_open_one_is_full_and_load_then_spreads() -> None:
     opened = Opened()
-    shards = _shards.Shards(opened, slots=6, per_shard=2)
+    shards = http_shards.Shards(opened, slots=6, per_shard=2)
     assert [shards.take() for _ in range(6)] == [0, 0, 1, 1, 2, 2]
     assert opened.count == 3
     shards.give_back(1)
@@ -41,7 +41,7 @@ def test_a_shard_opens_only_when_every_open_one_is_full_and_load_then_spreads() 
 
 
 def test_after_a_burst_an_idle_shard_0_takes_the_next_call() -> None:
-    shards = _shards.Shards(Opened(), slots=6, per_shard=2)
+    shards = http_shards.Shards(Opened(), slots=6, per_shard=2)
     taken = [shards.take() for _ in range(6)]
     for index in taken:
         shards.give_back(index)
@@ -50,14 +50,14 @@ def test_after_a_burst_an_idle_shard_0_takes_the_next_call() -> None:
 
 def test_a_sealed_pool_opens_no_more_shards() -> None:
     opened = Opened()
-    shards = _shards.Shards(opened, slots=4, per_shard=2)
+    shards = http_shards.Shards(opened, slots=4, per_shard=2)
     assert shards.seal() == [0]
     assert [shards.take() for _ in range(3)] == [0, 0, 0]
     assert opened.count == 1
 
 
 async def test_the_task_gate_admits_slots_in_flight_over_the_shards() -> None:
-    shards = _shards.TaskShards(Opened(), 4, 2)
+    shards = http_shards.TaskShards(Opened(), 4, 2)
     async with shards.admitted(1.0) as first, shards.admitted(1.0) as second, shards.admitted(1.0) as third:
         assert (first, second, third) == (0, 0, 1)
         async with shards.admitted(1.0):
@@ -69,7 +69,7 @@ async def test_the_task_gate_admits_slots_in_flight_over_the_shards() -> None:
 
 
 def test_the_thread_gate_gives_back_its_shard() -> None:
-    shards = _shards.ThreadShards(Opened(), 4, 2)
+    shards = http_shards.ThreadShards(Opened(), 4, 2)
     with shards.admitted(1.0) as first, shards.admitted(1.0) as second, shards.admitted(1.0) as third:
         assert (first, second, third) == (0, 0, 1)
     assert shards.loads == [0, 0]

@@ -14,7 +14,7 @@ from httpx_sse._decoders import SSELineDecoder as ReferenceLineDecoder
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from langchain_toiotech._sse import ServerSentEvent, SSEDecoder
+from langchain_toiotech._http.sse import ServerSentEvent, SSEDecoder
 from langchain_toiotech.errors import ResponseTooLargeError
 
 Event = tuple[str, str, str, int | None]

@@ -28,7 +28,7 @@ from langchain_tests.integration_tests import ChatModelIntegrationTests, Embeddi
 from langchain_tests.integration_tests import chat_models as standard_chat_models
 
 from langchain_toiotech import ChatToiotech, ToiotechEmbeddings
-from langchain_toiotech._profiles import model_profile
+from langchain_toiotech._shared.profiles import model_profile
 from langchain_toiotech.testing import GatewayEmulator, sample_pdf
 
 MODEL = "gemini-2.5-flash"

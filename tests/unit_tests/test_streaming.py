@@ -1,4 +1,4 @@
-"""SSE decoding (`_streaming`) and its end-to-end behaviour through ChatToiotech.stream.
+"""SSE decoding (`_http.events`) and its end-to-end behaviour through ChatToiotech.stream.
 
 Byte streams are served in pieces chosen by the test (`PieceStream`), so framing is exercised exactly:
 events split at every byte, inside multi-byte UTF-8, CRLF, comment lines, truncation and in-band errors.
@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from langchain_core.messages import AIMessageChunk
 
 from langchain_toiotech import ChatToiotech
-from langchain_toiotech._streaming import aiter_chat_chunks, iter_chat_chunks
+from langchain_toiotech._http.events import aiter_chat_chunks, iter_chat_chunks
 from langchain_toiotech.errors import StreamError
 from tests.unit_tests._capture_expectations import FIXTURES, map_usage, sse_body, stream_chunks
 

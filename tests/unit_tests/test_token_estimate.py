@@ -5,7 +5,7 @@ from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, trim
 from pydantic import BaseModel
 
 from langchain_toiotech import ChatToiotech
-from langchain_toiotech._token_estimate import estimate_tokens
+from langchain_toiotech._shared.token_estimate import estimate_tokens
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,1 @@
+"""The chat-completions route: messages → wire dicts, stream chunks → `ChatGenerationChunk`s."""

@@ -1,0 +1,131 @@
+"""A pooled client's requests spread over several httpx clients ("shards") of at most 200 connections each.
+
+httpcore's pool does work proportional to the requests it holds on every request start and finish, so the CPU
+per call grows once one pool holds more than about 200 (measured, see `MAX_SHARD_CONNECTIONS`). One gate admits
+up to 1,000 requests per event loop (per process for threads, see `_http.admission.pool_connections`); each admitted
+request is sent through the least-loaded shard, ties going to the lowest index. A one-at-a-time caller (an agent
+loop, sequential invokes) therefore always lands on shard 0 and its warm keep-alive connection, and a shard is
+opened only when every open one already holds 200 requests: a program that never has more than 200 in flight
+opens one pool. With the gate in front, no shard ever holds more than 200, so no httpcore pool ever queues.
+
+The shards are plain clients of the same settings; whoever owns the pool (`_http.pools`) closes them all. This
+module knows no httpx types.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from typing import Final, Generic, TypeVar
+
+from langchain_toiotech._http.admission import TaskGate, ThreadGate, pool_timeout_error
+
+# Measured (README "Performance", benchmarks/concurrency.py) on one pool: at 2,000 concurrent `astream` calls,
+# 2.6-2.8 ms of client CPU per call with at most 128 or 200 in flight (2.4-2.7 ms at 200 calls), 2.8-3.0 ms with
+# 256, 2.7-3.1 ms with 500 and 3.0-3.1 ms with 1,000 in one pool. 200 is the largest count that stayed flat.
+MAX_SHARD_CONNECTIONS: Final = 200
+"""Requests in flight (and connections) per httpcore pool at most."""
+
+ClientT = TypeVar("ClientT")
+
+
+class Shards(Generic[ClientT]):
+    """Up to `slots` requests in flight, spread over shards of at most `per_shard` each, opened on demand."""
+
+    def __init__(self, open_shard: Callable[[], ClientT], slots: int, per_shard: int = MAX_SHARD_CONNECTIONS) -> None:
+        """Open shard 0 now (the pool is built for a first request); the others when the load needs them."""
+        self.slots = slots
+        self.per_shard = min(per_shard, slots)
+        self._open_shard = open_shard
+        self.clients: list[ClientT] = [open_shard()]
+        self.loads: list[int] = [0]
+        self.sealed = False
+
+    def take(self) -> int:
+        """The index of the shard an admitted request goes through, counted as one more in flight on it."""
+        loads = self.loads
+        best = 0
+        if loads[0]:  # an idle shard 0 is always the pick: sequential calls stay on its warm connection
+            for index in range(1, len(loads)):
+                if loads[index] < loads[best]:
+                    best = index
+            if loads[best] >= self.per_shard and not self.sealed:
+                # Every open shard is full; the gate admits at most `slots`, so a new one is within bounds.
+                best = len(loads)
+                self.clients.append(self._open_shard())
+                loads.append(0)
+        loads[best] += 1
+        return best
+
+    def give_back(self, index: int) -> None:
+        """One request fewer in flight on shard `index`."""
+        self.loads[index] -= 1
+
+    def seal(self) -> list[ClientT]:
+        """Open no more shards (the owner is closing them); return every shard opened."""
+        self.sealed = True
+        return list(self.clients)
+
+
+class ThreadShards(Shards[ClientT]):
+    """Shards shared by the threads of a process, behind a first-come, first-admitted thread gate."""
+
+    def __init__(self, open_shard: Callable[[], ClientT], slots: int, per_shard: int = MAX_SHARD_CONNECTIONS) -> None:
+        """Build the gate and the lock that serialises picks (opening a shard included)."""
+        self._lock = threading.Lock()
+        self.gate = ThreadGate(slots)
+        super().__init__(open_shard, slots, per_shard)
+
+    @contextmanager
+    def admitted(self, pool_timeout: float | None) -> Iterator[ClientT]:
+        """Hold a place for one request for the duration of the block; yield the shard it is sent through.
+
+        Args:
+            pool_timeout: Seconds to wait for a place (the request's pool timeout); None waits as long as it takes.
+
+        Raises:
+            APITimeoutError: no place came free within `pool_timeout`.
+        """
+        gate = self.gate
+        if not gate.acquire(timeout=pool_timeout):
+            raise pool_timeout_error(self.slots, pool_timeout)
+        try:
+            with self._lock:
+                index = self.take()
+            try:
+                yield self.clients[index]
+            finally:
+                with self._lock:
+                    self.loads[index] -= 1
+        finally:
+            gate.release()
+
+
+class TaskShards(Shards[ClientT]):
+    """Shards of one event loop's tasks, behind a first-come, first-admitted task gate (one thread: no lock)."""
+
+    def __init__(self, open_shard: Callable[[], ClientT], slots: int, per_shard: int = MAX_SHARD_CONNECTIONS) -> None:
+        """Build the gate."""
+        self.gate = TaskGate(slots)
+        super().__init__(open_shard, slots, per_shard)
+
+    @asynccontextmanager
+    async def admitted(self, pool_timeout: float | None) -> AsyncIterator[ClientT]:
+        """Async twin of `ThreadShards.admitted`, for the tasks of the loop that owns these shards."""
+        gate = self.gate
+        if not gate.try_acquire():  # a free place costs no timeout scope: the common case, and a hot path
+            try:
+                async with asyncio.timeout(pool_timeout):
+                    await gate.acquire()
+            except TimeoutError:
+                raise pool_timeout_error(self.slots, pool_timeout) from None
+        try:
+            index = self.take()
+            try:
+                yield self.clients[index]
+            finally:
+                self.loads[index] -= 1
+        finally:
+            gate.release()

@@ -1,0 +1,1 @@
+"""The file loader's pipeline: what it sends, one file → Documents, the ordered concurrent map."""

@@ -1,0 +1,1 @@
+"""The Responses-API route: the request, the answer and the stream."""
