@@ -3,13 +3,16 @@
 SSE framing (CRLF, comments such as `: PING`, events split at any byte, UTF-8 split inside a character)
 is decoded by `_http.reading.iter_events` under the reply limits; this module adds the gateway's rules on top:
 stop at `[DONE]`, raise on a `{"error": ...}` event, and raise when a stream ends before it said it was
-finished, so a cut-off answer is never mistaken for a short one.
+finished, so a cut-off answer is never mistaken for a short one. Each route's rules are one pure state object
+(`ChatStreamState`, `ResponsesStreamState`); one sync and one async driver feed them the events.
 """
 
 from __future__ import annotations
 
+import abc
 import contextlib
-from collections.abc import AsyncGenerator, AsyncIterator, Iterator
+import functools
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator
 from typing import Any, Final, cast
 
 import httpx
@@ -28,6 +31,8 @@ RESPONSES_TERMINAL: Final = frozenset({"response.completed", "response.incomplet
 """Responses events that end a stream with an answer; the stream assembler reads the final response from them."""
 RESPONSES_FAILED: Final = frozenset({"response.failed", "error"})
 """Responses events that end a stream with a failure: raised here, so no assembler ever sees one."""
+_RESPONSES_BOOKKEEPING: Final = frozenset({"response.created", "response.in_progress", "response.queued"})
+"""Responses events that carry no answer material: they do not meet the first content's deadline."""
 
 
 def is_event_stream(response: httpx.Response) -> bool:
@@ -55,30 +60,70 @@ def stream_error_from_payload(payload: JSONObject, *, prefix: str = "The stream 
     return StreamError(f"{prefix}: {message}", body=payload, code=str(code) if code else None)
 
 
-class ChatStreamState:
-    """Reads chat-completions events and remembers whether the stream finished properly."""
+class _EventRules(abc.ABC):
+    """One route's rules for its stream events, and what the stream has shown so far (pure: no I/O).
 
-    def __init__(self) -> None:
-        """Start before the first event."""
+    `accept` takes one event and returns what to yield (None: nothing), setting `done` at the terminal event
+    and the deadlines' `content_seen` at the first answer material; `whole` turns a non-SSE reply into the one
+    item it stands for; `finish` raises if the stream ended before it said it was finished. The two drivers
+    below only read events and hand them over, so the sync and async streams cannot drift apart.
+    """
+
+    __slots__ = ("deadlines", "done")
+
+    def __init__(self, deadlines: StreamDeadlines | None) -> None:
+        """Start before the first event; with no deadlines the stream is unbounded in time."""
+        self.deadlines = deadlines or StreamDeadlines(None, None)
         self.done = False
-        self.saw_finish_reason = False
 
-    def accept(self, data: str) -> JSONObject | None:
-        """Take one event's data; return its chunk, or None for `[DONE]` and empty events."""
-        data = data.strip()
+    def accept(self, event: ServerSentEvent) -> JSONObject | None:
+        """Take one event; return the item it yields, or None (empty events, `[DONE]`)."""
+        data = event.data.strip()
         if not data:
             return None
         if data == _DONE:
             self.done = True
             return None
-        chunk = _parse_event_data(data)
+        return self._take(_parse_event_data(data), event.event)
+
+    @abc.abstractmethod
+    def _take(self, payload: JSONObject, kind: str) -> JSONObject:
+        """The route's rule for one event's JSON object (`kind`: the SSE event name)."""
+
+    @abc.abstractmethod
+    def whole(self, body: JSONObject) -> JSONObject:
+        """The one item a whole (non-SSE) reply body stands for."""
+
+    @abc.abstractmethod
+    def finish(self) -> None:
+        """Raise `StreamError` if the stream ended before its end was announced."""
+
+
+class ChatStreamState(_EventRules):
+    """Chat-completions events: chunks up to `[DONE]`; a stream cut before any `finish_reason` is an error."""
+
+    __slots__ = ("saw_finish_reason",)
+
+    def __init__(self, deadlines: StreamDeadlines | None = None) -> None:
+        """Start before the first event."""
+        super().__init__(deadlines)
+        self.saw_finish_reason = False
+
+    def _take(self, chunk: JSONObject, kind: str) -> JSONObject:  # noqa: ARG002 - chat events have no name
+        """Check one chunk: an in-band error raises; a `finish_reason` marks the answer as finished."""
         choices = chat_choices(chunk, what="a stream chunk", error=MalformedStreamError)
         if chunk.get("error") is not None:
             raise stream_error_from_payload(chunk, prefix="The gateway reported an error mid-stream")
         for choice in choices:
             if isinstance(choice, dict) and choice.get("finish_reason"):
                 self.saw_finish_reason = True
+        if not self.deadlines.content_seen:
+            self.deadlines.content_seen = _carries_answer(chunk)
         return chunk
+
+    def whole(self, body: JSONObject) -> JSONObject:
+        """A whole chat completion, as the one chunk it amounts to."""
+        return completion_as_chunk(body)
 
     def finish(self) -> None:
         """Raise if the stream ended with neither `[DONE]` nor any `finish_reason`."""
@@ -87,28 +132,25 @@ class ChatStreamState:
             raise StreamError(msg)
 
 
-class ResponsesStreamState:
-    """Reads Responses-API events; the stream must end with a terminal `response.*` event."""
+class ResponsesStreamState(_EventRules):
+    """Responses-API events, up to and including the terminal `response.*` one, which the stream must send."""
 
-    def __init__(self) -> None:
-        """Start before the first event."""
-        self.done = False
+    __slots__ = ()
 
-    def accept(self, event: ServerSentEvent) -> JSONObject | None:
-        """Take one event; return its payload (with `type` set), or None for `[DONE]`."""
-        data = event.data.strip()
-        if not data:
-            return None
-        if data == _DONE:
-            self.done = True
-            return None
-        payload = _parse_event_data(data)
-        kind = payload.setdefault("type", event.event)
+    def _take(self, payload: JSONObject, kind: str) -> JSONObject:
+        """Set the payload's `type` (from the SSE event name if absent); a failed event raises."""
+        kind = payload.setdefault("type", kind)
         if kind in RESPONSES_FAILED:
             raise stream_error_from_payload(payload, prefix="The Responses stream failed")
         if kind in RESPONSES_TERMINAL:
             self.done = True
+        if not self.deadlines.content_seen:
+            self.deadlines.content_seen = kind not in _RESPONSES_BOOKKEEPING
         return payload
+
+    def whole(self, body: JSONObject) -> JSONObject:
+        """A whole response, as the completed event that would have carried it."""
+        return {"type": "response.completed", "response": body}
 
     def finish(self) -> None:
         """Raise if no terminal event arrived."""
@@ -161,41 +203,51 @@ def _carries_answer(chunk: JSONObject) -> bool:
     return False
 
 
-_RESPONSES_BOOKKEEPING: Final = frozenset({"response.created", "response.in_progress", "response.queued"})
+# The drivers stop at the terminal event: `_guarded` reads no further once the rules say the stream is done, and
+# the caller's transport reads or drops what follows (`_http.release`), so the final item reaches the caller at once
+# whatever the server does after it.
 
 
-def _guarded(events: Iterator[ServerSentEvent], deadlines: StreamDeadlines) -> Iterator[ServerSentEvent]:
-    """The events, each wait bounded by the stream's next deadline (first content, then total)."""
-    while True:
-        bound = deadlines.next_bound()
-        if bound is None:
-            event = next(events, None)
-        else:
-            with deadline_scope(bound):
-                event = next(events, None)
-        if event is None:
-            return
-        yield event
-
-
-async def _aguarded(
-    events: AsyncGenerator[ServerSentEvent, None], deadlines: StreamDeadlines
-) -> AsyncGenerator[ServerSentEvent, None]:
-    """Async twin of `_guarded`; an expired deadline raises `APITimeoutError`. Closing it closes `events`."""
-    async with contextlib.aclosing(events):
-        while True:
+def _guarded(events: Iterator[ServerSentEvent], rules: _EventRules) -> Iterator[ServerSentEvent]:
+    """The events until the stream is done, each wait bounded by its next deadline (first content, then total)."""
+    deadlines = rules.deadlines
+    try:
+        while not rules.done:
             bound = deadlines.next_bound()
             if bound is None:
-                event = await anext(events, None)
+                event = next(events, None)
             else:
-                try:
-                    async with adeadline_scope(bound):
-                        event = await anext(events, None)
-                except TimeoutError as error:
-                    raise _expired(deadlines) from error
+                with deadline_scope(bound):
+                    event = next(events, None)
             if event is None:
                 return
             yield event
+    except httpx.TransportError as error:
+        raise _mid_stream_failure(error, deadlines) from error
+
+
+async def _aguarded(
+    events: AsyncGenerator[ServerSentEvent, None], rules: _EventRules
+) -> AsyncGenerator[ServerSentEvent, None]:
+    """Async twin of `_guarded`; an expired deadline raises `APITimeoutError`. Closing it closes `events`."""
+    deadlines = rules.deadlines
+    async with contextlib.aclosing(events):
+        try:
+            while not rules.done:
+                bound = deadlines.next_bound()
+                if bound is None:
+                    event = await anext(events, None)
+                else:
+                    try:
+                        async with adeadline_scope(bound):
+                            event = await anext(events, None)
+                    except TimeoutError as error:
+                        raise _expired(deadlines) from error
+                if event is None:
+                    return
+                yield event
+        except httpx.TransportError as error:
+            raise _mid_stream_failure(error, deadlines) from error
 
 
 def _unexpected_body(response: httpx.Response, body: bytes) -> JSONObject:
@@ -228,110 +280,52 @@ async def _aread_whole(response: httpx.Response, deadlines: StreamDeadlines, lim
         raise _mid_stream_failure(error, deadlines) from error
 
 
-# The iterators stop at the terminal event: the caller's transport reads or drops what follows (`_http.release`),
-# so the final chunk reaches the caller at once whatever the server does after it.
-
-
-def iter_chat_chunks(
+def iter_stream(
+    rules: Callable[[StreamDeadlines | None], _EventRules],
     response: httpx.Response,
     deadlines: StreamDeadlines | None = None,
     limits: ReplyLimits = DEFAULT_REPLY_LIMITS,
 ) -> Iterator[JSONObject]:
-    """Yield the chat chunks of a streaming response, up to `[DONE]` (the caller closes it)."""
-    deadlines = deadlines or StreamDeadlines(None, None)
+    """The one sync stream loop: read the events of `response`, yield what the route's `rules` make of them.
+
+    It stops at the terminal event and raises if the stream ended before it; the caller closes the response.
+    """
+    state = rules(deadlines)
     if not is_event_stream(response):
-        yield completion_as_chunk(_unexpected_body(response, _read_whole(response, deadlines, limits)))
+        yield state.whole(_unexpected_body(response, _read_whole(response, state.deadlines, limits)))
         return
-    state = ChatStreamState()
-    events = iter_events(response, limits)
-    try:
-        for event in _guarded(events, deadlines):
-            chunk = state.accept(event.data)
-            if state.done:
-                return
-            if chunk is not None:
-                deadlines.content_seen = deadlines.content_seen or _carries_answer(chunk)
-                yield chunk
-    except httpx.TransportError as error:
-        raise _mid_stream_failure(error, deadlines) from error
+    for event in _guarded(iter_events(response, limits), state):
+        item = state.accept(event)
+        if item is not None:
+            yield item
     state.finish()
 
 
-async def aiter_chat_chunks(
+async def aiter_stream(
+    rules: Callable[[StreamDeadlines | None], _EventRules],
     response: httpx.Response,
     deadlines: StreamDeadlines | None = None,
     limits: ReplyLimits = DEFAULT_REPLY_LIMITS,
 ) -> AsyncIterator[JSONObject]:
-    """Async twin of `iter_chat_chunks`."""
-    deadlines = deadlines or StreamDeadlines(None, None)
+    """Async twin of `iter_stream`."""
+    state = rules(deadlines)
     if not is_event_stream(response):
-        yield completion_as_chunk(_unexpected_body(response, await _aread_whole(response, deadlines, limits)))
+        yield state.whole(_unexpected_body(response, await _aread_whole(response, state.deadlines, limits)))
         return
-    state = ChatStreamState()
     # Closed here, not left to the garbage collector: a loop closed by hand would never run their finalisers.
-    async with contextlib.aclosing(_aguarded(aiter_events(response, limits), deadlines)) as events:
-        try:
-            async for event in events:
-                chunk = state.accept(event.data)
-                if state.done:
-                    return
-                if chunk is not None:
-                    deadlines.content_seen = deadlines.content_seen or _carries_answer(chunk)
-                    yield chunk
-        except httpx.TransportError as error:
-            raise _mid_stream_failure(error, deadlines) from error
+    async with contextlib.aclosing(_aguarded(aiter_events(response, limits), state)) as events:
+        async for event in events:
+            item = state.accept(event)
+            if item is not None:
+                yield item
     state.finish()
 
 
-def iter_responses_events(
-    response: httpx.Response,
-    deadlines: StreamDeadlines | None = None,
-    limits: ReplyLimits = DEFAULT_REPLY_LIMITS,
-) -> Iterator[JSONObject]:
-    """Yield the Responses-API events of a streaming response, up to the terminal one (the caller closes it)."""
-    deadlines = deadlines or StreamDeadlines(None, None)
-    if not is_event_stream(response):
-        yield {
-            "type": "response.completed",
-            "response": _unexpected_body(response, _read_whole(response, deadlines, limits)),
-        }
-        return
-    state = ResponsesStreamState()
-    events = iter_events(response, limits)
-    try:
-        for event in _guarded(events, deadlines):
-            payload = state.accept(event)
-            if payload is not None:
-                deadlines.content_seen = deadlines.content_seen or payload["type"] not in _RESPONSES_BOOKKEEPING
-                yield payload
-            if state.done:
-                return
-    except httpx.TransportError as error:
-        raise _mid_stream_failure(error, deadlines) from error
-    state.finish()
-
-
-async def aiter_responses_events(
-    response: httpx.Response,
-    deadlines: StreamDeadlines | None = None,
-    limits: ReplyLimits = DEFAULT_REPLY_LIMITS,
-) -> AsyncIterator[JSONObject]:
-    """Async twin of `iter_responses_events`."""
-    deadlines = deadlines or StreamDeadlines(None, None)
-    if not is_event_stream(response):
-        body = _unexpected_body(response, await _aread_whole(response, deadlines, limits))
-        yield {"type": "response.completed", "response": body}
-        return
-    state = ResponsesStreamState()
-    async with contextlib.aclosing(_aguarded(aiter_events(response, limits), deadlines)) as events:
-        try:
-            async for event in events:
-                payload = state.accept(event)
-                if payload is not None:
-                    deadlines.content_seen = deadlines.content_seen or payload["type"] not in _RESPONSES_BOOKKEEPING
-                    yield payload
-                if state.done:
-                    return
-        except httpx.TransportError as error:
-            raise _mid_stream_failure(error, deadlines) from error
-    state.finish()
+iter_chat_chunks: Final = functools.partial(iter_stream, ChatStreamState)
+"""Yield the chat chunks of a streaming response, up to `[DONE]`."""
+aiter_chat_chunks: Final = functools.partial(aiter_stream, ChatStreamState)
+"""Async twin of `iter_chat_chunks`."""
+iter_responses_events: Final = functools.partial(iter_stream, ResponsesStreamState)
+"""Yield the Responses-API events of a streaming response, up to the terminal one."""
+aiter_responses_events: Final = functools.partial(aiter_stream, ResponsesStreamState)
+"""Async twin of `iter_responses_events`."""
