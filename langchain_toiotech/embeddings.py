@@ -167,19 +167,10 @@ class ToiotechEmbeddings(RequestFieldClient, GatewaySerializable, Embeddings):
         return self._embed_batch([check_text(text)])[0]
 
     async def aembed_documents(self, texts: list[str]) -> list[list[float]]:
-        """Embed texts, running up to `max_concurrency` batch requests at once.
+        """Async twin of `embed_documents`, running up to `max_concurrency` batch requests at once.
 
-        Args:
-            texts: Non-empty strings.
-
-        Returns:
-            One vector per text, in the order of `texts`.
-
-        Raises:
-            TypeError: `texts` is a single string, or holds something other than strings.
-            ValueError: A text is the empty string.
-            ToiotechError: A request failed (the other batches are then cancelled), or a reply could
-                not be read.
+        The arguments, result and errors are those of `embed_documents`; when one request fails, the other
+        batches are cancelled before the error propagates.
         """
         checked = check_texts(texts)
         batches = batched(checked, self.chunk_size)
@@ -187,19 +178,7 @@ class ToiotechEmbeddings(RequestFieldClient, GatewaySerializable, Embeddings):
         return [vector for batch_vectors in results for vector in batch_vectors]
 
     async def aembed_query(self, text: str) -> list[float]:
-        """Embed one text asynchronously.
-
-        Args:
-            text: A non-empty string.
-
-        Returns:
-            Its vector.
-
-        Raises:
-            TypeError: `text` is not a string.
-            ValueError: `text` is empty.
-            ToiotechError: The request failed, or the reply could not be read.
-        """
+        """Async twin of `embed_query`, with the same argument, result and errors."""
         vectors = await self._aembed_batch([check_text(text)])
         return vectors[0]
 

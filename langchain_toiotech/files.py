@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import builtins
 import time
-from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Final
 
@@ -18,6 +17,7 @@ from langchain_toiotech._config.settings import (
 )
 from langchain_toiotech._files.objects import (
     DEFAULT_WAIT_TIMEOUT,
+    Expiry,
     FileObject,
     PollSchedule,
     parse_file_object,
@@ -113,11 +113,7 @@ class ToiotechFiles(GatewayClient):
         return self.files_base_url or self.base_url
 
     def upload(
-        self,
-        path: str | Path,
-        purpose: str = "user_data",
-        fps: float | None = None,
-        expire_at: int | datetime | timedelta | None = None,
+        self, path: str | Path, purpose: str = "user_data", fps: float | None = None, expire_at: Expiry | None = None
     ) -> FileObject:
         """Upload a local file (multipart `POST /files`), streamed from disk.
 
@@ -142,11 +138,7 @@ class ToiotechFiles(GatewayClient):
         return self._transport.upload(_FILES_PATH, request.path, request.fields, request.mime_type, parse_file_object)
 
     async def aupload(
-        self,
-        path: str | Path,
-        purpose: str = "user_data",
-        fps: float | None = None,
-        expire_at: int | datetime | timedelta | None = None,
+        self, path: str | Path, purpose: str = "user_data", fps: float | None = None, expire_at: Expiry | None = None
     ) -> FileObject:
         """Async twin of `upload`, with the same arguments, checks and errors."""
         request = prepare_upload(path, purpose=purpose, fps=fps, expire_at=expire_at)

@@ -6,7 +6,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, TypeAlias
 
 from langchain_toiotech._blocks.media import check_fps
 from langchain_toiotech._files.kinds import check_upload_path, detect_mime_type, kind_of
@@ -16,6 +16,8 @@ FileState = Literal["processing", "active", "failed"]
 
 FPS_FIELD: Final = "preprocess_configs[video][fps]"
 """Ark's multipart field for the frame rate a video is sampled at (0.2-5, default 1)."""
+Expiry: TypeAlias = int | datetime | timedelta
+"""When the gateway may delete an upload: Unix seconds, an aware `datetime`, or a `timedelta` from now."""
 MIN_RETENTION: Final = timedelta(days=1)
 MAX_RETENTION: Final = timedelta(days=30)
 """Ark keeps a file 7 days by default; `expire_at` may set 1 to 30 days."""
@@ -89,7 +91,7 @@ def prepare_upload(
     *,
     purpose: str,
     fps: float | None,
-    expire_at: int | datetime | timedelta | None,
+    expire_at: Expiry | None,
 ) -> UploadRequest:
     """Check an upload before any request is made and build its form fields.
 
@@ -123,7 +125,7 @@ def _checked_fps(fps: float) -> float:
         raise ValueError(str(problem)) from None
 
 
-def expiry_timestamp(expire_at: int | datetime | timedelta, *, now: float | None = None) -> int:
+def expiry_timestamp(expire_at: Expiry, *, now: float | None = None) -> int:
     """Turn `expire_at` (Unix seconds, an aware datetime, or a delay from now) into checked Unix seconds.
 
     Raises:
