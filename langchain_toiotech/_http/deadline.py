@@ -53,8 +53,9 @@ def time_left() -> float | None:
 
 def expired() -> bool:
     """Tell whether the current deadline has passed."""
-    left = time_left()
-    return left is not None and left <= 0
+    # Reads the contextvar itself rather than through `time_left`: it runs before every raw read of a body.
+    deadline = _DEADLINE.get()
+    return deadline is not None and deadline <= time.monotonic()
 
 
 class _DeadlineScope:
@@ -172,9 +173,11 @@ class OpenStream(NamedTuple):
 
 def capped(timeout: float | None, expiry: type[Exception]) -> float | None:
     """A per-operation timeout shortened to the time left; raise `expiry` when none is left."""
-    left = time_left()
-    if left is None:
+    # Every socket read and write of our pooled clients passes here: one function, no helper calls.
+    deadline = _DEADLINE.get()
+    if deadline is None:
         return timeout
+    left = deadline - time.monotonic()
     if left <= 0:
         msg = "The call's deadline passed."
         raise expiry(msg)
@@ -187,21 +190,34 @@ def capped_timeout(timeout: httpx.Timeout, *, reads: bool = True) -> httpx.Timeo
     With `reads=False` the read timeout is kept: a stream's reads outlive the deadline of its first content,
     and `stream_chunk_timeout` is what bounds its silences after that.
     """
-    left = time_left()
-    if left is None:
+    deadline = _DEADLINE.get()
+    if deadline is None:
         return timeout
-    left = max(left, 0.0)
+    left = max(deadline - time.monotonic(), 0.0)
+    # A value barely over the time left is kept: the overrun is negligible and a first attempt then carries the
+    # caller's timeouts exactly; a retry's are cut to what remains.
+    limit = left + _CAP_TOLERANCE
+    connect, read, write, pool = timeout.connect, timeout.read, timeout.write, timeout.pool
+    if (
+        connect is not None
+        and write is not None
+        and pool is not None
+        and connect <= limit
+        and write <= limit
+        and pool <= limit
+        and (not reads or (read is not None and read <= limit))
+    ):
+        return timeout  # the same object, and no call made: a first attempt on invoke's path
+    return httpx.Timeout(
+        connect=_cap(connect, left),
+        read=_cap(read, left) if reads else read,
+        write=_cap(write, left),
+        pool=_cap(pool, left),
+    )
 
-    def cap(value: float | None) -> float | None:
-        # A value barely over the time left is kept: the overrun is negligible and a first attempt then
-        # carries the caller's timeouts exactly; a retry's are cut to what remains.
-        return value if value is not None and value <= left + _CAP_TOLERANCE else left
 
-    connect, write, pool = cap(timeout.connect), cap(timeout.write), cap(timeout.pool)
-    read = cap(timeout.read) if reads else timeout.read
-    if (connect, read, write, pool) == (timeout.connect, timeout.read, timeout.write, timeout.pool):
-        return timeout  # the same object: nothing allocated on invoke's path
-    return httpx.Timeout(connect=connect, read=read, write=write, pool=pool)
+def _cap(value: float | None, left: float) -> float:
+    return value if value is not None and value <= left + _CAP_TOLERANCE else left
 
 
 class DeadlineStream(httpcore.NetworkStream):
@@ -318,8 +334,10 @@ class DeadlineByteStream(httpx.SyncByteStream):
 
     def _checked(self) -> Iterator[bytes]:
         chunks = iter(self._stream)
+        monotonic, current = time.monotonic, _DEADLINE.get  # `expired()` inlined: it runs before every read
         while True:
-            if expired():
+            deadline = current()
+            if deadline is not None and deadline <= monotonic():
                 msg = "The call's deadline passed while the body was being read."
                 raise httpx.ReadTimeout(msg)
             chunk = next(chunks, None)

@@ -18,7 +18,12 @@ from langchain_core.exceptions import ModelTimeoutError
 
 from langchain_toiotech import ChatToiotech, ToiotechEmbeddings
 from langchain_toiotech._http import pools as http_pools
-from langchain_toiotech._http.deadline import DeadlineBackend, install_deadline_backend
+from langchain_toiotech._http.deadline import (
+    DeadlineBackend,
+    capped_timeout,
+    deadline_scope,
+    install_deadline_backend,
+)
 from langchain_toiotech.errors import APITimeoutError, InternalServerError
 from tests.unit_tests._hostile_server import (
     CHUNKED_SSE_HEAD,
@@ -240,3 +245,25 @@ async def test_after_the_first_content_silences_are_bounded_by_stream_chunk_time
 
     assert error is None, error
     assert "".join(str(chunk.content) for chunk in chunks) == "word word "
+
+
+def test_capped_timeout_keeps_the_timeouts_that_fit_and_cuts_the_others_to_the_time_left() -> None:
+    timeout = httpx.Timeout(5.0, connect=1.0)
+    assert capped_timeout(timeout) is timeout  # no deadline in force
+    with deadline_scope(time.monotonic() + 60):
+        assert capped_timeout(timeout) is timeout  # everything fits: the same object, nothing allocated
+    with deadline_scope(time.monotonic() + 2.0):
+        capped = capped_timeout(timeout)
+        assert capped.connect == 1.0
+        assert all(value is not None and 0 < value <= 2.0 for value in (capped.read, capped.write, capped.pool))
+        streamed = capped_timeout(timeout, reads=False)  # a stream's reads are bounded by stream_chunk_timeout
+        assert streamed.read == 5.0
+        assert streamed.write is not None
+        assert streamed.write <= 2.0
+    unbounded = httpx.Timeout(None)
+    with deadline_scope(time.monotonic() + 60):
+        capped = capped_timeout(unbounded)
+        assert all(value is not None and value <= 60 for value in (capped.connect, capped.read, capped.write))
+        assert capped_timeout(unbounded, reads=False).read is None
+    with deadline_scope(time.monotonic() - 1):  # passed: nothing may wait
+        assert capped_timeout(timeout).pool == 0.0
