@@ -7,7 +7,6 @@ tested against `httpx.MockTransport` and the HTTP library could be swapped in on
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import logging
 import time
@@ -32,10 +31,10 @@ from langchain_toiotech._http.deadline import (
 )
 from langchain_toiotech._http.defaults import DEFAULT_MAX_RETRIES
 from langchain_toiotech._http.limits import ACCEPT_ENCODING, DEFAULT_REPLY_LIMITS, ReplyLimits, excerpt, parse_json
-from langchain_toiotech._http.pools import DEFAULT_TIMEOUT, shared_async_pool, shared_sync_pool
+from langchain_toiotech._http.pools import DEFAULT_TIMEOUT, AsyncPool, SyncPool, shared_async_pool, shared_sync_pool
 from langchain_toiotech._http.reading import aread_content, read_content, read_copy
 from langchain_toiotech._http.redaction import redact_error, redact_response, redact_text, redacting
-from langchain_toiotech._http.release import adrain, drain, guard_body
+from langchain_toiotech._http.release import adrain, arelease_attempt, drain, guard_body, release_attempt
 from langchain_toiotech._http.retry import next_delay
 from langchain_toiotech._http.upload_body import SizedUpload
 from langchain_toiotech._version import __version__
@@ -276,23 +275,27 @@ class Transport:
             yield OpenStream(response, deadlines)
             drain(response, self.settings.reply_limits.max_drain_bytes)
 
-    def _admission(self) -> contextlib.AbstractContextManager[httpx.Client]:
+    def _admit(self) -> tuple[SyncPool | None, int, httpx.Client]:
         """The client a request goes through: the caller's, or a shard of the pool once admitted to it."""
         # Only our own pool is gated: a caller's client has limits (and perhaps a pool) we do not know.
         if self.http_client is not None:
-            return contextlib.nullcontext(self.http_client)
+            return None, 0, self.http_client
+        pool = shared_sync_pool()
         # The wait for a slot is the wait for a connection: the pool timeout, cut to what is left of the call.
-        return shared_sync_pool().admitted(capped_timeout(self.settings.request_timeout()).pool)
+        slot = pool.admit(capped_timeout(self.settings.request_timeout()).pool)
+        return pool, slot, pool.clients[slot]
 
     @contextmanager
     def _send(self, build: RequestFactory, *, read_body: bool = True) -> Iterator[_Reply]:
+        # try/finally rather than an ExitStack and nested context managers: this is every call's path.
         attempt = 0
         while True:
-            with ExitStack() as resources:
-                client = resources.enter_context(self._admission())
+            pool, slot, client = self._admit()
+            resources = ExitStack()  # what building the request opened (an upload's file)
+            response: httpx.Response | None = None
+            try:
                 try:
                     response = client.send(build(client, resources), stream=True)
-                    resources.callback(response.close)
                     guard_body(response)
                     wanted = read_body or not response.is_success  # an error's body is read to explain it
                     content = read_content(response, self.settings.reply_limits) if wanted else b""
@@ -304,6 +307,8 @@ class Transport:
                         yield _Reply(response, content)
                         return
                     error, cause = _status_error(response, content, self.settings), None
+            finally:
+                release_attempt(response, resources, pool, slot)
             delay = next_delay(error, attempt, self.settings.max_retries)
             if delay is None:
                 raise error from cause
@@ -356,21 +361,24 @@ class AsyncTransport:
                 yield OpenStream(response, deadlines)
                 await adrain(response, self.settings.reply_limits.max_drain_bytes)
 
-    def _admission(self) -> contextlib.AbstractAsyncContextManager[httpx.AsyncClient]:
+    async def _admit(self) -> tuple[AsyncPool | None, int, httpx.AsyncClient]:
         if self.http_client is not None:
-            return contextlib.nullcontext(self.http_client)
-        return shared_async_pool().admitted(capped_timeout(self.settings.request_timeout()).pool)
+            return None, 0, self.http_client
+        pool = shared_async_pool()
+        slot = await pool.admit(capped_timeout(self.settings.request_timeout()).pool)
+        return pool, slot, pool.clients[slot]
 
     @asynccontextmanager
     async def _send(self, build: RequestFactory, *, read_body: bool = True) -> AsyncIterator[_Reply]:
         attempt = 0
         while True:
-            async with AsyncExitStack() as resources:
-                client = await resources.enter_async_context(self._admission())
+            pool, slot, client = await self._admit()
+            resources = ExitStack()
+            response: httpx.Response | None = None
+            try:
                 try:
-                    request = build(client, resources.enter_context(ExitStack()))
+                    request = build(client, resources)
                     response = await client.send(request, stream=True)
-                    resources.push_async_callback(response.aclose)
                     guard_body(response)
                     wanted = read_body or not response.is_success
                     content = await aread_content(response, self.settings.reply_limits) if wanted else b""
@@ -382,6 +390,8 @@ class AsyncTransport:
                         yield _Reply(response, content)
                         return
                     error, cause = _status_error(response, content, self.settings), None
+            finally:
+                await arelease_attempt(response, resources, pool, slot)
             delay = next_delay(error, attempt, self.settings.max_retries)
             if delay is None:
                 raise error from cause

@@ -5,7 +5,8 @@ goes back to the pool only once the body has been read to its end; dropped unrea
 TCP and TLS handshake (the README's sequential-stream benchmark). Normally the end of the body arrives with
 the terminal event or right after it, so it is read when it is already there or arrives within
 `DRAIN_SECONDS` and `max_bytes`; a server that holds the socket open, pings on, or sends junk after the end
-costs one closed connection instead. No LangChain types here.
+costs one closed connection instead. Also here: the release of what one attempt of a request holds (its
+response, what building it opened, its place in the pool), in that order. No LangChain types here.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Final, cast
+from contextlib import ExitStack, contextmanager
+from typing import Final, Protocol, cast
 
 import httpx
 
@@ -39,6 +40,12 @@ caller no more than this.
 
 DEFAULT_DRAIN_BYTES: Final = 64 * 1024
 """Raw bytes read after the terminal event before the connection is dropped (`ReplyLimits.max_drain_bytes`)."""
+
+
+class _Leaving(Protocol):
+    """A pool an admitted request leaves (`_shards`): one place and one in flight on a shard given back."""
+
+    def leave(self, index: int) -> None: ...
 
 
 def guard_body(response: httpx.Response) -> None:
@@ -116,3 +123,31 @@ async def adrain(response: httpx.Response, max_bytes: int = DEFAULT_DRAIN_BYTES)
     except (TimeoutError, httpx.TransportError):
         return False
     return True
+
+
+def release_attempt(response: httpx.Response | None, resources: ExitStack, pool: _Leaving | None, slot: int) -> None:
+    """Close an attempt's response, then what its request opened, then give its pool place back (each always)."""
+    try:
+        if response is not None:
+            response.close()
+    finally:
+        try:
+            resources.close()
+        finally:
+            if pool is not None:
+                pool.leave(slot)
+
+
+async def arelease_attempt(
+    response: httpx.Response | None, resources: ExitStack, pool: _Leaving | None, slot: int
+) -> None:
+    """Async twin of `release_attempt`."""
+    try:
+        if response is not None:
+            await response.aclose()
+    finally:
+        try:
+            resources.close()
+        finally:
+            if pool is not None:
+                pool.leave(slot)

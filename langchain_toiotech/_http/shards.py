@@ -78,12 +78,16 @@ class ThreadShards(Shards[ClientT]):
         self.gate = ThreadGate(slots)
         super().__init__(open_shard, slots, per_shard)
 
-    @contextmanager
-    def admitted(self, pool_timeout: float | None) -> Iterator[ClientT]:
-        """Hold a place for one request for the duration of the block; yield the shard it is sent through.
+    def admit(self, pool_timeout: float | None) -> int:
+        """Take a place for one request and pick the shard it goes through; `leave` gives both back.
+
+        Plain calls rather than a context manager: every sync request of the transport makes them.
 
         Args:
             pool_timeout: Seconds to wait for a place (the request's pool timeout); None waits as long as it takes.
+
+        Returns:
+            The index of the request's shard in `clients`.
 
         Raises:
             APITimeoutError: no place came free within `pool_timeout`.
@@ -93,14 +97,27 @@ class ThreadShards(Shards[ClientT]):
             raise pool_timeout_error(self.slots, pool_timeout)
         try:
             with self._lock:
-                index = self.take()
-            try:
-                yield self.clients[index]
-            finally:
-                with self._lock:
-                    self.loads[index] -= 1
-        finally:
+                return self.take()
+        except BaseException:
             gate.release()
+            raise
+
+    def leave(self, index: int) -> None:
+        """One request fewer in flight on shard `index`, and its place given back."""
+        try:
+            with self._lock:
+                self.give_back(index)
+        finally:
+            self.gate.release()
+
+    @contextmanager
+    def admitted(self, pool_timeout: float | None) -> Iterator[ClientT]:
+        """Hold a place for one request for the duration of the block; yield the shard it is sent through."""
+        index = self.admit(pool_timeout)
+        try:
+            yield self.clients[index]
+        finally:
+            self.leave(index)
 
 
 class TaskShards(Shards[ClientT]):
@@ -111,9 +128,8 @@ class TaskShards(Shards[ClientT]):
         self.gate = TaskGate(slots)
         super().__init__(open_shard, slots, per_shard)
 
-    @asynccontextmanager
-    async def admitted(self, pool_timeout: float | None) -> AsyncIterator[ClientT]:
-        """Async twin of `ThreadShards.admitted`, for the tasks of the loop that owns these shards."""
+    async def admit(self, pool_timeout: float | None) -> int:
+        """Async twin of `ThreadShards.admit`, for the tasks of the loop that owns these shards."""
         gate = self.gate
         if not gate.try_acquire():  # a free place costs no timeout scope: the common case, and a hot path
             try:
@@ -122,10 +138,23 @@ class TaskShards(Shards[ClientT]):
             except TimeoutError:
                 raise pool_timeout_error(self.slots, pool_timeout) from None
         try:
-            index = self.take()
-            try:
-                yield self.clients[index]
-            finally:
-                self.loads[index] -= 1
-        finally:
+            return self.take()
+        except BaseException:
             gate.release()
+            raise
+
+    def leave(self, index: int) -> None:
+        """One request fewer in flight on shard `index`, and its place given back."""
+        try:
+            self.give_back(index)
+        finally:
+            self.gate.release()
+
+    @asynccontextmanager
+    async def admitted(self, pool_timeout: float | None) -> AsyncIterator[ClientT]:
+        """Async twin of `ThreadShards.admitted`."""
+        index = await self.admit(pool_timeout)
+        try:
+            yield self.clients[index]
+        finally:
+            self.leave(index)

@@ -23,7 +23,7 @@ from langchain_toiotech import ChatToiotech
 from langchain_toiotech._http import admission as http_admission
 from langchain_toiotech._http import pools as http_pools
 from langchain_toiotech._http import shards as http_shards
-from langchain_toiotech.errors import APITimeoutError
+from langchain_toiotech.errors import APITimeoutError, ToiotechError
 from tests.unit_tests._loopback import QuietHandler, serve_loopback
 
 SLOTS = 6
@@ -324,3 +324,32 @@ def test_a_thread_that_times_out_leaves_the_queue_and_the_places_intact() -> Non
         gate = pool.gate
         assert not gate._waiters
     assert gate._free == 1
+
+
+class FailingHandler(QuietHandler):
+    """Answers "503" to prompts that say so, a body over the test's reply limit to the others."""
+
+    def do_POST(self) -> None:  # noqa: N802 - the name http.server dispatches to
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        if body["messages"][-1]["content"] == "503":
+            self.send_body("application/json", b'{"error":{"message":"busy","type":"server_error"}}', status=503)
+        else:
+            self.send_body("application/json", b'{"padding":"' + b"x" * 4096 + b'"}')
+
+
+@pytest.mark.parametrize("use_async", [False, True], ids=["invoke", "ainvoke"])
+async def test_failed_attempts_give_their_places_back(small_pool: http_pools._Pools, *, use_async: bool) -> None:
+    # Retried 503s, an oversized reply (raised while the body is read) and a refused connection each end an
+    # attempt early; every one of them must leave its place and its shard's count behind, or the pool shrinks.
+    with serve_loopback(FailingHandler) as base_url:
+        model = ChatToiotech(
+            model="m", api_key="sk-admission", base_url=base_url, max_retries=2, reply_limits={"max_body_bytes": 1024}
+        )
+        refused = make_model("http://127.0.0.1:9/v1")  # the discard port: nothing listens there
+        for failing, prompt in ((model, "503"), (model, "big"), (refused, "x")):
+            with pytest.raises(ToiotechError):
+                await (failing.ainvoke(prompt) if use_async else asyncio.to_thread(failing.invoke, prompt))
+    pool = http_pools.shared_async_pool() if use_async else small_pool.sync
+    assert pool is not None
+    assert pool.gate._free == SLOTS
+    assert pool.loads == [0] * len(pool.loads)
