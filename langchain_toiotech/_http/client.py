@@ -30,9 +30,9 @@ from langchain_toiotech._http.deadline import (
     expired,
 )
 from langchain_toiotech._http.defaults import DEFAULT_MAX_RETRIES
-from langchain_toiotech._http.limits import ACCEPT_ENCODING, DEFAULT_REPLY_LIMITS, ReplyLimits, excerpt, parse_json
+from langchain_toiotech._http.limits import ACCEPT_ENCODING, DEFAULT_REPLY_LIMITS, ReplyLimits
 from langchain_toiotech._http.pools import DEFAULT_TIMEOUT, AsyncPool, SyncPool, shared_async_pool, shared_sync_pool
-from langchain_toiotech._http.reading import aread_content, read_content, read_copy
+from langchain_toiotech._http.reading import aread_content, json_object, read_content, read_copy
 from langchain_toiotech._http.redaction import redact_error, redact_response, redact_text, redacting
 from langchain_toiotech._http.release import adrain, arelease_attempt, drain, guard_body, release_attempt
 from langchain_toiotech._http.retry import next_delay
@@ -41,7 +41,6 @@ from langchain_toiotech._version import __version__
 from langchain_toiotech.errors import (
     APIConnectionError,
     APITimeoutError,
-    MalformedResponseError,
     ToiotechError,
     make_status_error,
 )
@@ -208,13 +207,7 @@ def _as_is(body: JSONObject) -> JSONObject:
 def _decode_json(reply: _Reply) -> JSONObject:
     # A successful reply is returned exactly as sent: masking the key inside it would corrupt answers that
     # happen to contain a short key. Errors built from it are redacted where they are raised (`redacting`).
-    response, content = reply
-    what = f"a {response.status_code} reply to {response.request.method} {response.request.url.path}"
-    body = parse_json(content, what=what)
-    if not isinstance(body, dict):
-        message = f"The gateway sent {what} whose JSON is not an object: {excerpt(content)}"
-        raise MalformedResponseError(message, what=what)
-    return cast("JSONObject", body)
+    return json_object(*reply)
 
 
 class Transport:

@@ -1,4 +1,4 @@
-"""Reading a reply off the wire under `ReplyLimits`: whole bodies and server-sent events, sync and async.
+"""Reading a reply off the wire under `ReplyLimits`: whole bodies, their JSON objects, server-sent events.
 
 httpx's own readers (`read`, `iter_bytes`, httpx-sse's line splitter) buffer whatever arrives and inflate a
 whole network read at once. Here the raw bytes (`iter_raw`) go through `BoundedDecoder` one piece at a time,
@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncGenerator, Callable, Iterator
-from typing import Final, cast
+from typing import Any, Final, cast
 
 import httpx
 
-from langchain_toiotech._http.limits import BoundedDecoder, ReplyLimits
+from langchain_toiotech._http.limits import BoundedDecoder, ReplyLimits, excerpt, parse_json
 from langchain_toiotech._http.sse import ServerSentEvent, SSEDecoder
 from langchain_toiotech.errors import MalformedResponseError, ResponseTooLargeError
 
@@ -32,24 +32,29 @@ class _Body:
         self.pieces: list[bytes] = []
         self.size = 0
         self.decoder: BoundedDecoder | None = None
-        self.needs_raw = False
-        try:
+        # Identity (most replies): each raw read is its own decoded piece (httpcore reads at most 64 KiB at a
+        # time), so no decoder is built and none is flushed.
+        self.identity = False
+        # Asked before touching `content`, which raises (and so builds an exception) on every unread response.
+        self.needs_raw = not response.is_stream_consumed
+        if not self.needs_raw:
             # Already held by httpx (a mock transport, a response built in memory), and already decoded.
-            held = response.content
-        except httpx.ResponseNotRead:
-            self.needs_raw = True
-            self._decode(lambda: iter([]), response.headers.get("content-encoding", ""))
+            self._count(response.content[: self.limit + 1])
+            return
+        encoding = response.headers.get("content-encoding", "")
+        if not encoding:
+            self.identity = True
         else:
-            self._count(held[: self.limit + 1])
+            self._decode(lambda: iter([]), encoding)
 
     def add(self, raw: bytes) -> bool:
         """Count in the next raw bytes; True once the body is complete (an error body cut at its limit)."""
+        if self.identity:
+            return self._count(raw)
         decoder = self.decoder
         if decoder is None:
             return True
-        if decoder.passes_through:
-            # Identity: the raw read is the decoded piece (httpcore reads at most 64 KiB at a time), so the
-            # decoder's generators would only split and re-yield it.
+        if decoder.passes_through:  # `identity` spelled out: the decoder's generators would only re-yield it
             return self._count(raw)
         return self._decode(lambda: decoder.decode(raw))
 
@@ -84,6 +89,7 @@ class _Body:
             raise ResponseTooLargeError(limit="max_body_bytes", max_bytes=self.limit, what="a reply body")
         # The status is the error; its body only explains it, so a prefix is enough for the message (`finish`
         # cuts it to the limit).
+        self.identity = False
         self.decoder = None
         return True
 
@@ -113,6 +119,29 @@ async def aread_content(response: httpx.Response, limits: ReplyLimits) -> bytes:
             if body.add(raw):
                 break
     return body.finish()
+
+
+def json_object(response: httpx.Response, content: bytes) -> dict[str, Any]:
+    """The JSON object a whole reply's decoded body holds, exactly as sent.
+
+    Raises:
+        MalformedResponseError: The body is not JSON, nests too deeply, or is not an object.
+    """
+    try:
+        body = parse_json(content, what="a reply")
+    except MalformedResponseError:
+        # Parsed again only to name the reply in the error: building the name (the URL's path is unquoted in
+        # Python) would cost every good reply more than the rare bad one pays for a second parse.
+        body = parse_json(content, what=_reply_name(response))
+    if not isinstance(body, dict):
+        what = _reply_name(response)
+        message = f"The gateway sent {what} whose JSON is not an object: {excerpt(content)}"
+        raise MalformedResponseError(message, what=what)
+    return cast("dict[str, Any]", body)
+
+
+def _reply_name(response: httpx.Response) -> str:
+    return f"a {response.status_code} reply to {response.request.method} {response.request.url.path}"
 
 
 def read_copy(response: httpx.Response, content: bytes) -> httpx.Response:

@@ -69,6 +69,17 @@ async def test_deep_json_in_a_200_body_is_a_malformed_response() -> None:
     assert "a 200 reply to POST /v1/chat/completions" in str(caught.value)
 
 
+@pytest.mark.parametrize(
+    ("body", "problem"), [(b"<html>busy</html>", "that is not valid JSON"), (b"[1, 2]", "whose JSON is not an object")]
+)
+def test_a_200_body_that_is_not_a_json_object_names_the_reply(body: bytes, problem: str) -> None:
+    # The reply's name is built only for a bad reply (a good one never pays for it); it must still be there.
+    with serve("200 OK", JSON, body) as server, pytest.raises(MalformedResponseError) as caught:
+        model(server).invoke("hi")
+    assert f"The gateway sent a 200 reply to POST /v1/chat/completions {problem}" in str(caught.value)
+    assert caught.value.what == "a 200 reply to POST /v1/chat/completions"
+
+
 def test_deep_json_in_an_error_body_is_the_status_error() -> None:
     with serve("500 Internal Server Error", JSON, DEEP) as server, pytest.raises(InternalServerError) as caught:
         model(server).invoke("hi")
