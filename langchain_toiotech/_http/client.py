@@ -52,6 +52,8 @@ _USER_AGENT: Final = f"langchain-toiotech/{__version__}"
 JSONObject = dict[str, Any]
 Result = TypeVar("Result")
 RequestFactory = Callable[[httpx.Client | httpx.AsyncClient, ExitStack], httpx.Request]
+ReplyReader = Callable[[JSONObject], Result]
+"""What turns a reply's JSON object into the caller's result (`parse_file_object`, a route's reader, ...)."""
 
 
 @dataclass(frozen=True)
@@ -222,7 +224,7 @@ class Transport:
         """Send a request (with `json=`, `params=`) and decode the JSON object it returns."""
         return self.request(method, path, _as_is, **kwargs)
 
-    def request(self, method: str, path: str, read: Callable[[JSONObject], Result], **kwargs: Any) -> Result:
+    def request(self, method: str, path: str, read: ReplyReader[Result], **kwargs: Any) -> Result:
         """Send a request and turn its JSON reply into a result with `read`.
 
         An error `read` raises (a 200 that carries an error, an unreadable reply) quotes the reply, which
@@ -236,12 +238,7 @@ class Transport:
             return read(_decode_json(reply))
 
     def upload(
-        self,
-        path: str,
-        file_path: Path,
-        fields: Mapping[str, str],
-        mime_type: str,
-        read: Callable[[JSONObject], Result],
+        self, path: str, file_path: Path, fields: Mapping[str, str], mime_type: str, read: ReplyReader[Result]
     ) -> Result:
         """Upload a file as multipart form data, streamed from disk, and turn the reply into a result with `read`."""
         build = _upload_request(path, self.settings, file_path, fields, mime_type)
@@ -321,7 +318,7 @@ class AsyncTransport:
         """Send a request (with `json=`, `params=`) and decode the JSON object it returns."""
         return await self.request(method, path, _as_is, **kwargs)
 
-    async def request(self, method: str, path: str, read: Callable[[JSONObject], Result], **kwargs: Any) -> Result:
+    async def request(self, method: str, path: str, read: ReplyReader[Result], **kwargs: Any) -> Result:
         """Send a request and turn its JSON reply into a result with `read`; errors are redacted as in `Transport`."""
         request = _json_request(method, path, self.settings, **kwargs)
         with redacting(self.settings.api_key):
@@ -329,14 +326,9 @@ class AsyncTransport:
                 return read(_decode_json(reply))
 
     async def upload(
-        self,
-        path: str,
-        file_path: Path,
-        fields: Mapping[str, str],
-        mime_type: str,
-        read: Callable[[JSONObject], Result],
+        self, path: str, file_path: Path, fields: Mapping[str, str], mime_type: str, read: ReplyReader[Result]
     ) -> Result:
-        """Upload a file as multipart form data, streamed from disk, and turn the reply into a result with `read`."""
+        """Async twin of `Transport.upload`."""
         build = _upload_request(path, self.settings, file_path, fields, mime_type)
         with redacting(self.settings.api_key):
             async with acall_deadline(self.settings.call_timeout), self._send(build) as reply:
