@@ -14,6 +14,7 @@ from langchain_core.utils import from_env, secret_from_env
 from langchain_core.utils.utils import _build_model_kwargs
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
+from langchain_toiotech._config.derived import derived, forget, keep
 from langchain_toiotech._config.field_checks import (
     check_default_headers,
     check_finite,
@@ -200,6 +201,8 @@ class _Transports:
     settings: TransportSettings
     sync: Transport
     asynchronous: AsyncTransport
+    headers: dict[str, str] | None
+    """A copy of the `default_headers` they were built with: the one field that may change without assignment."""
 
     def __deepcopy__(self, memo: dict[int, Any]) -> _Transports:
         # Shared, not copied: a transport holds no state besides what `source` records, and a deep copy would
@@ -306,8 +309,14 @@ class GatewayClient(BaseModel):
         changes = mask_api_key(accept_openai_names(dict(update))) if update else None
         copied = super().model_copy(update=changes, deep=deep)
         if changes:
+            forget(copied)  # pydantic writes the update into the copy's __dict__, past `__setattr__`
             copied._check_connection()  # noqa: SLF001 - the same checks as on construction
         return copied
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        """Assign as pydantic does; what was built from the fields (`_config.derived`) is built again on next use."""
+        super().__setattr__(name, value)
+        forget(self)
 
     def _transport_source(self) -> TransportSource:
         """Every value the transports are built from, read from the fields now."""
@@ -325,8 +334,12 @@ class GatewayClient(BaseModel):
         )
 
     def _transports(self) -> _Transports:
-        # Checked on every call rather than cached once: `model_copy(update=...)` copies the instance's
-        # attributes (a cached transport included) without validation, and fields can be assigned after use.
+        # Kept while no field is assigned (`_config.derived`); headers changed in place are compared on each call.
+        current: _Transports | None = derived(self, _TRANSPORTS_ATTRIBUTE)
+        if current is not None and current.headers == self.default_headers:
+            return current
+        # Compared with what the transports were built from rather than rebuilt: a copy whose update changed no
+        # connection setting shares its original's (`model_copy` copies the instance's attributes with them).
         source = self._transport_source()
         built: _Transports | None = self.__dict__.get(_TRANSPORTS_ATTRIBUTE)
         if built is None or built.source != source:
@@ -338,8 +351,10 @@ class GatewayClient(BaseModel):
                 settings,
                 Transport(settings, source.http_client),
                 AsyncTransport(settings, source.http_async_client),
+                None if self.default_headers is None else dict(self.default_headers),
             )
             self.__dict__[_TRANSPORTS_ATTRIBUTE] = built
+        keep(self, _TRANSPORTS_ATTRIBUTE, built)
         return built
 
     @property
