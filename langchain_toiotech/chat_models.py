@@ -247,7 +247,7 @@ class ChatToiotech(ChatFields, GatewaySerializable, BaseChatModel):
         # The invocation parameters `langsmith_params` reads (model, temperature, token limits, stop), built
         # directly: core's `_get_invocation_params` goes through the deprecated `dict()`, whose caller check
         # walks the stack on every call, and core already calls it once per invoke.
-        invocation = {"model": self.model, **self._default_params, **self.model_kwargs, **kwargs}
+        invocation = {"model": self.model, **self._request_defaults.params, **kwargs}  # kept, not rebuilt
         invocation["stop"] = self.stop if stop is None else stop
         return langsmith_params(invocation, stop)
 

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import Field, field_validator
 
+from langchain_toiotech._config.derived import derived, keep
 from langchain_toiotech._config.settings import RequestFieldClient
 from langchain_toiotech._shared.pass_back import PassBackMode
 
@@ -105,14 +106,19 @@ class ChatFields(RequestFieldClient):
 
     @property
     def _request_defaults(self) -> RequestDefaults:
+        # Built once and kept while no field is assigned (`_config.derived`); `model_kwargs` changed in place is
+        # compared on each call. The other dicts are held, not copied, so in-place changes to them show anyway.
+        kept: tuple[RequestDefaults, dict[str, Any]] | None = derived(self, "request_defaults")
+        if kept is not None and kept[1] == self.model_kwargs:
+            return kept[0]
         # `_route` brings the whole request and reply path (conversion, streams, httpcore): loaded by the first
         # request, so that defining and constructing the model does not pay for it.
         from langchain_toiotech._route import RequestDefaults  # noqa: PLC0415
 
-        return RequestDefaults(
+        defaults = RequestDefaults(
             model=self.model,
             params={**self._default_params, **self.model_kwargs},
-            extra_body=self.extra_body or {},
+            extra_body={} if self.extra_body is None else self.extra_body,  # the dict itself: see above
             reasoning=self.reasoning,
             stop=self.stop,
             stream_usage=self.stream_usage,
@@ -120,3 +126,5 @@ class ChatFields(RequestFieldClient):
             pass_back=self.reasoning_pass_back,
             use_responses_api=self.use_responses_api,
         )
+        keep(self, "request_defaults", (defaults, dict(self.model_kwargs)))
+        return defaults

@@ -128,3 +128,28 @@ def test_headers_changed_in_place_after_use_are_sent(gateways: tuple[GatewayEmul
     model.invoke("hello")
 
     assert [request.headers.get("x-team") for request in first.requests] == ["search", "ranking"]
+
+
+def test_request_fields_changed_after_use_are_sent(gateways: tuple[GatewayEmulator, GatewayEmulator]) -> None:
+    # The request defaults are built once and kept (`_config.derived`): every way a field can change after the
+    # first call must still reach the next request, and a copy's update must not leak into its original.
+    first, _ = gateways
+    model = ChatToiotech(
+        model="deepseek-chat", base_url=first.base_url, api_key=KEY_A, temperature=0.1, extra_body={}, max_tokens=9
+    )
+    model.invoke("hello")
+    model.temperature = 0.2  # assigned
+    model.invoke("hello")
+    model.model_kwargs["top_k"] = 4  # changed in place
+    assert model.extra_body is not None
+    model.extra_body["seed_hint"] = "a"  # changed in place, from an empty dict
+    model.invoke("hello")
+    copy = model.model_copy(update={"temperature": 0.3, "max_tokens": None})
+    copy.invoke("hello")
+    model.invoke("hello")
+
+    sent = [request.body for request in first.requests]
+    assert [body["temperature"] for body in sent] == [0.1, 0.2, 0.2, 0.3, 0.2]
+    assert [body.get("top_k") for body in sent] == [None, None, 4, 4, 4]
+    assert [body.get("seed_hint") for body in sent] == [None, None, "a", "a", "a"]
+    assert [body.get("max_tokens") for body in sent] == [9, 9, 9, None, 9]
