@@ -15,6 +15,7 @@ from langchain_tests.integration_tests import ChatModelIntegrationTests
 
 from langchain_toiotech import ChatToiotech
 from langchain_toiotech._shared.profiles import model_profile
+from tests._support.standard import UsageDetails
 
 pytestmark = pytest.mark.skipif(not os.environ.get("TOIOTECH_API_KEY"), reason="needs TOIOTECH_API_KEY")
 
@@ -53,7 +54,7 @@ class TestChatToiotechIntegration(ChatModelIntegrationTests):
         return bool(_PROFILE.get("pdf_inputs"))
 
     @property
-    def supported_usage_metadata_details(self) -> dict[str, list[Any]]:
+    def supported_usage_metadata_details(self) -> UsageDetails:
         return {"invoke": ["reasoning_output"], "stream": ["reasoning_output"]}
 
     def invoke_with_reasoning_output(self, *, stream: bool = False) -> AIMessage:

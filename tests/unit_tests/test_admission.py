@@ -24,6 +24,7 @@ from langchain_toiotech._http import admission as http_admission
 from langchain_toiotech._http import pools as http_pools
 from langchain_toiotech._http import shards as http_shards
 from langchain_toiotech.errors import APITimeoutError, ToiotechError
+from tests._support.messages import streamed_text
 from tests.unit_tests._loopback import QuietHandler, serve_loopback
 
 SLOTS = 6
@@ -137,9 +138,7 @@ def test_threads_past_the_pool_size_wait_on_the_gate(held: tuple[HeldGateway, st
     gateway, base_url = held
     model = make_model(base_url)
     with ThreadPoolExecutor(CALLS) as threads:
-        futures = [
-            threads.submit(lambda n=n: "".join(str(c.content) for c in model.stream(f"q{n}"))) for n in range(CALLS)
-        ]
+        futures = [threads.submit(streamed_text, model, f"q{n}") for n in range(CALLS)]
         gateway.wait_for_arrivals(SLOTS)
         pool = http_pools.shared_sync_pool()
         gate = pool.gate

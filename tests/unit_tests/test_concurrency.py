@@ -324,7 +324,7 @@ def test_batch_keeps_input_order(gw: GatewayEmulator) -> None:
     prompts = [f"batch item {index}" for index in range(BATCH)]
     delay_early_arrivals(gw)
 
-    messages = make_model(gw).batch(prompts)
+    messages = make_model(gw).batch([*prompts])  # a list display takes the list[Input] type batch wants
 
     assert [message.content for message in messages] == [expected(prompt) for prompt in prompts]
     assert gw.pending == 0  # every request went through the emulator's delays
@@ -334,7 +334,7 @@ async def test_abatch_keeps_input_order(gw: GatewayEmulator) -> None:
     prompts = [f"abatch item {index}" for index in range(BATCH)]
     delay_early_arrivals(gw)
 
-    messages = await make_model(gw).abatch(prompts)
+    messages = await make_model(gw).abatch([*prompts])
 
     assert [message.content for message in messages] == [expected(prompt) for prompt in prompts]
     assert gw.pending == 0

@@ -28,7 +28,9 @@ def roomy_drain(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def pool_connections(client: httpx.Client | httpx.AsyncClient) -> list[Any]:
-    return list(client._transport._pool.connections)  # type: ignore[attr-defined]
+    transport = client._transport
+    assert isinstance(transport, httpx.HTTPTransport | httpx.AsyncHTTPTransport)  # httpx's default, with its pool
+    return list(transport._pool.connections)
 
 
 @pytest.mark.parametrize("model_name", ["deepseek-chat", "gpt-5.1-codex"])  # chat route, Responses route

@@ -98,7 +98,7 @@ MESSAGE_TABLE = [
         ToolMessage([{"type": "json", "value": 1}], tool_call_id="t1"),
         {"role": "tool", "tool_call_id": "t1", "content": '[{"type": "json", "value": 1}]'},
     ),
-    (ChatMessage("note", role="developer"), {"role": "developer", "content": "note"}),
+    (ChatMessage(content="note", role="developer"), {"role": "developer", "content": "note"}),
 ]
 
 
@@ -311,7 +311,7 @@ def test_structured_output_json_mode_parses_fenced_json() -> None:
 def test_structured_output_ignores_reasoning_think_tags() -> None:
     recorder = Recorder(reply({"content": '<think>hmm</think>{"city": "Lima", "celsius": 18}'}))
     result = recorder.model().with_structured_output(Weather, method="json_mode").invoke("w?")
-    assert result.city == "Lima"  # type: ignore[union-attr]
+    assert result.city == "Lima"
 
 
 def test_structured_output_include_raw_reports_parsing_errors() -> None:

@@ -342,7 +342,7 @@ def test_tool_choice_and_parallel_calls_are_honoured(
     client: httpx.Client, tool_choice: Any, parallel: bool | None, names: list[str]
 ) -> None:
     text = "Hello!" if tool_choice != "auto" else "Use create_customer and forecast"
-    extra = {} if parallel is None else {"parallel_tool_calls": parallel}
+    extra: dict[str, Any] = {} if parallel is None else {"parallel_tool_calls": parallel}
     body = _chat(client, text, tools=[CUSTOMER, FORECAST], tool_choice=tool_choice, **extra)
     calls = body["choices"][0]["message"].get("tool_calls") or []
     assert [call["function"]["name"] for call in calls] == names

@@ -51,11 +51,12 @@ def test_paths_without_v1_are_the_gateways_404(gw: GatewayEmulator) -> None:
 
 
 def test_an_unknown_model_is_a_404_in_the_gateways_shape(client: httpx.Client) -> None:
-    for path, body in [
+    requests: list[tuple[str, dict[str, Any]]] = [
         ("/chat/completions", {"model": "gpt-4o-mni", "messages": [{"role": "user", "content": "hi"}]}),
         ("/responses", {"model": "gpt-4o-mni", "input": "hi"}),
         ("/embeddings", {"model": "text-embedding-3-smol", "input": "hi"}),
-    ]:
+    ]
+    for path, body in requests:
         response = _post(client, path, body)
         assert response.status_code == 404
         error = response.json()["error"]

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Literal
 
 import pytest
-from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, ToolMessage
+from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from langchain_core.tools import tool
 from pydantic import BaseModel
 
 from langchain_toiotech import ChatToiotech, ToiotechEmbeddings
 from langchain_toiotech.testing import GatewayEmulator
+from tests._support.messages import content_text, summed
 
 REASONING_STYLES = ["reasoning_content", "reasoning", "reasoning_details", "think_tags"]
 
@@ -26,13 +27,6 @@ def emulator() -> Iterator[GatewayEmulator]:
 def chat(emulator: GatewayEmulator, **kwargs: Any) -> ChatToiotech:
     kwargs.setdefault("model", "deepseek-reasoner")
     return ChatToiotech(base_url=emulator.base_url, api_key="sk-e2e", **kwargs)
-
-
-def summed(chunks: list[AIMessageChunk]) -> AIMessageChunk:
-    total = chunks[0]
-    for chunk in chunks[1:]:
-        total = total + chunk
-    return total
 
 
 @pytest.mark.parametrize("style", REASONING_STYLES)
@@ -112,7 +106,7 @@ class Forecast(BaseModel):
 
 
 @pytest.mark.parametrize("method", ["function_calling", "json_schema"])
-def test_structured_output(emulator: GatewayEmulator, method: str) -> None:
+def test_structured_output(emulator: GatewayEmulator, method: Literal["function_calling", "json_schema"]) -> None:
     structured = chat(emulator, model="gpt-4o-mini").with_structured_output(Forecast, method=method)
     assert structured.invoke("forecast please") == Forecast(city="example", celsius=1.5, rain=True)
 
@@ -125,8 +119,8 @@ def test_json_mode(emulator: GatewayEmulator) -> None:
 
 def test_batch_keeps_order(emulator: GatewayEmulator) -> None:
     prompts = [f"question {n}" for n in range(12)]
-    answers = chat(emulator).batch(prompts)
-    assert [answer.content.rsplit(": ", 1)[1] for answer in answers] == prompts
+    answers = chat(emulator).batch([*prompts])  # a list display takes the list[Input] type batch wants
+    assert [content_text(answer).rsplit(": ", 1)[1] for answer in answers] == prompts
 
 
 def test_video_and_image_reach_the_gateway(emulator: GatewayEmulator) -> None:
@@ -138,7 +132,7 @@ def test_video_and_image_reach_the_gateway(emulator: GatewayEmulator) -> None:
         ]
     )
     answer = chat(emulator, model="doubao-seed-1-8").invoke([message])
-    assert answer.content.endswith("(saw 1 image, 1 video at fps 2)")
+    assert content_text(answer).endswith("(saw 1 image, 1 video at fps 2)")
 
 
 @pytest.mark.parametrize("encoding_format", ["float", "base64"])

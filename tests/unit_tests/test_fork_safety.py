@@ -89,7 +89,7 @@ def test_forked_workers_get_their_own_answers(model: ChatToiotech) -> None:
     assert model.invoke("parent first").content == expected("parent first")
     (parents_connection,) = idle_connections()
     parents_socket = socket_link(http_pools.shared_sync_pool().clients[0])
-    pids = set()
+    pids: set[int] = set()
 
     with forking_pool() as pool:
         assert pool.submit(holds_socket, parents_socket).result(timeout=60) is False  # closed in the child

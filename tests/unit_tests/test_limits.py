@@ -32,7 +32,7 @@ def deep_json(depth: int) -> str:
 
 
 def decode_all(decoder: BoundedDecoder, raw: bytes, read_size: int = 1000) -> list[bytes]:
-    pieces = []
+    pieces: list[bytes] = []
     for start in range(0, len(raw), read_size):
         pieces.extend(decoder.decode(raw[start : start + read_size]))
     pieces.extend(decoder.flush())

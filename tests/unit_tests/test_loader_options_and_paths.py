@@ -22,7 +22,7 @@ KEY = "sk-test"
 MODEL = "doubao-seed-1-6-251015"
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(200))
 
-TYPOS = {
+TYPOS: dict[str, tuple[Callable[..., object], str]] = {
     "loader": (lambda **kw: ToiotechFileLoader("x.pdf", model=MODEL, api_key=KEY, **kw), "ToiotechFileLoader"),
     "parser": (lambda **kw: ToiotechBlobParser(MODEL, api_key=KEY, **kw), "ToiotechBlobParser"),
     "files": (lambda **kw: ToiotechFiles(api_key=KEY, **kw), "ToiotechFiles"),
@@ -130,6 +130,6 @@ def test_a_blob_with_a_non_utf8_name_and_its_bytes_is_refused_before_any_request
     with GatewayEmulator(files_api="openai") as gw:
         parser = ToiotechBlobParser(MODEL, api_key=KEY, base_url=gw.base_url)
         with pytest.raises(FileLoadError, match="the file name is not valid UTF-8") as caught:
-            parser.parse(Blob.from_data(PNG, path=path))
+            parser.parse(Blob(data=PNG, path=path))
         assert isinstance(caught.value.__cause__, ValueError)
         assert gw.requests == []

@@ -6,6 +6,7 @@ import base64
 from typing import Any
 
 import pytest
+from langchain_core.language_models import ModelProfile
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
 
 from langchain_toiotech import ChatToiotech
@@ -120,8 +121,14 @@ def test_responses_route_refuses_media_the_model_cannot_take(gw: GatewayEmulator
     assert gw.requests == []
 
 
+def profile_of(model: str) -> ModelProfile:
+    profile = ChatToiotech(model=model).profile
+    assert profile is not None
+    return profile
+
+
 def test_the_profile_says_what_takes_media_in_tool_results() -> None:
-    assert ChatToiotech(model="gpt-4o").profile["image_tool_message"] is True
-    assert ChatToiotech(model="gpt-4o").profile["pdf_tool_message"] is True
-    assert ChatToiotech(model="deepseek-chat").profile["image_tool_message"] is False
-    assert ChatToiotech(model="some-new-model").profile["image_tool_message"] is True  # the gateway decides
+    assert profile_of("gpt-4o")["image_tool_message"] is True
+    assert profile_of("gpt-4o")["pdf_tool_message"] is True
+    assert profile_of("deepseek-chat")["image_tool_message"] is False
+    assert profile_of("some-new-model")["image_tool_message"] is True  # the gateway decides

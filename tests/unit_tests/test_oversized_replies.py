@@ -86,7 +86,8 @@ def run_child(server: FloodServer, modes: tuple[str, ...]) -> dict[str, Any]:
         check=False,
     )
     assert result.returncode == 0, result.stderr[-2000:]
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    report: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    return report
 
 
 BOMB, BOMB_INFLATED = gzip_bomb(8 * MIB)  # 8 MB on the wire, about 8 GB inflated

@@ -238,7 +238,7 @@ def test_invoke_with_think_tags_in_content() -> None:
 
 
 def test_reasoning_field_deltas_are_concatenated_and_empty_ones_ignored() -> None:
-    events = [
+    events: list[dict[str, Any]] = [
         {"choices": [{"index": 0, "delta": {"role": "assistant", "content": "", "reasoning_content": ""}}]},
         {"choices": [{"index": 0, "delta": {"content": None, "reasoning_content": "Count "}}]},
         {"choices": [{"index": 0, "delta": {"reasoning": "the "}}]},
@@ -292,6 +292,9 @@ def test_output_version_v1_stream_from_think_tags() -> None:
     model = model_serving(sse_of_contents(SPLIT_TAG_DELTAS), "text/event-stream", output_version="v1")
     content = summed(list(model.stream("hi"))).content
     assert isinstance(content, list)
-    assert [block["type"] for block in content] == ["reasoning", "text"]
-    assert content[0]["reasoning"] == "Let me see"
-    assert content[1]["text"] == "The answer is 4."
+    reasoning, text = content
+    assert isinstance(reasoning, dict)
+    assert isinstance(text, dict)
+    assert [reasoning["type"], text["type"]] == ["reasoning", "text"]
+    assert reasoning["reasoning"] == "Let me see"
+    assert text["text"] == "The answer is 4."

@@ -185,7 +185,7 @@ def tool_turn_history(reasoning_in: str = "kwargs") -> list[BaseMessage]:
         content = [{"type": "thinking", "thinking": "Need the weather.", "signature": "sig"}]
         earlier = AIMessage(content=content, tool_calls=[call])  # type: ignore[arg-type]
     else:
-        earlier = AIMessage(content=[{"type": "reasoning", "reasoning": "Need the weather."}], tool_calls=[call])  # type: ignore[arg-type]
+        earlier = AIMessage(content=[{"type": "reasoning", "reasoning": "Need the weather."}], tool_calls=[call])
     return [HumanMessage("Weather in Paris?"), earlier, ToolMessage("Sunny", tool_call_id="call_1")]
 
 

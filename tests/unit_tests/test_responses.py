@@ -561,7 +561,7 @@ def test_items_that_arrive_only_whole_are_emitted_once():
     """A relay that forwards only `.done` events (no deltas) still yields the text and the call, once each."""
     call = call_item("call_1", "f", {"x": 1})
     body = response_body(text_item("whole text"), call)
-    events = [
+    events: list[dict[str, Any]] = [
         CREATED,
         {"type": "response.output_text.done", "output_index": 0, "content_index": 0, "text": "whole text"},
         {"type": "response.output_item.done", "output_index": 0, "item": text_item("whole text")},
@@ -579,7 +579,10 @@ def test_items_that_arrive_only_whole_are_emitted_once():
 
 def test_model_default_fps_applies_to_videos_without_one():
     gateway = Gateway()
-    videos = [{"type": "video", "file_id": "file-a"}, {"type": "video", "file_id": "file-b", "fps": 2}]
+    videos: list[str | dict[str, Any]] = [
+        {"type": "video", "file_id": "file-a"},
+        {"type": "video", "file_id": "file-b", "fps": 2},
+    ]
 
     chat_model(gateway, "doubao-seed-1-6-250615", video_fps=0.5).invoke([HumanMessage(content=videos)])
 

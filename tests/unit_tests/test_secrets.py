@@ -18,14 +18,16 @@ from typing import Any, ClassVar
 import httpx
 import pytest
 from langchain_core.callbacks import AsyncCallbackHandler, BaseCallbackHandler
+from langchain_core.language_models import LanguageModelInput
 from langchain_core.load import dumpd, dumps
-from langchain_core.messages import BaseMessage
+from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.runnables import Runnable
 from langchain_core.tracers.base import BaseTracer
 
 from langchain_toiotech import ChatToiotech
 from langchain_toiotech._http import client as http_client
 from langchain_toiotech._http.client import TransportSettings
-from langchain_toiotech.errors import ToiotechError
+from langchain_toiotech.errors import APIConnectionError, APIStatusError, ToiotechError
 from tests.unit_tests._loopback import serve_loopback
 
 SECRET = "sk-test-SECRET-1234567890"
@@ -69,7 +71,7 @@ def no_sleep(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(
         http_client,
         "asyncio",
-        SimpleNamespace(sleep=no_async_sleep, get_running_loop=http_client.asyncio.get_running_loop),
+        SimpleNamespace(sleep=no_async_sleep, get_running_loop=asyncio.get_running_loop),
     )
 
 
@@ -232,7 +234,7 @@ def gateway_cases(gateways: dict[str, tuple[Any, tuple[str, ...]]]) -> list[Any]
 ERROR_CASES = gateway_cases(ERROR_GATEWAYS)
 
 
-async def run(model: ChatToiotech, mode: str) -> None:
+async def run(model: Runnable[LanguageModelInput, AIMessage], mode: str) -> None:
     if mode == "invoke":
         model.invoke("hi")
     elif mode == "ainvoke":
@@ -353,7 +355,7 @@ BAD_CONSTRUCTOR_ARGUMENTS = [
 
 
 @pytest.mark.parametrize(("factory", "bad_arguments"), BAD_CONSTRUCTOR_ARGUMENTS)
-def test_validation_errors_never_print_the_key_given_first(factory: str, bad_arguments: dict) -> None:
+def test_validation_errors_never_print_the_key_given_first(factory: str, bad_arguments: dict[str, Any]) -> None:
     # Pydantic prints the constructor input in a ValidationError; the key comes first here on purpose.
     from langchain_toiotech import ChatToiotech, ToiotechEmbeddings, ToiotechFiles  # noqa: PLC0415 - lazy names
 
@@ -482,7 +484,7 @@ async def test_callbacks_and_tracers_never_receive_the_key_from_an_error_body(ha
     model = make_model(handler, max_retries=1).with_config(callbacks=[sync_handler, async_handler, tracer])
 
     with pytest.raises(ToiotechError) as caught:
-        await run(model, mode)  # type: ignore[arg-type] - a configured model runs the same way
+        await run(model, mode)
 
     errors = [entry[1][0] for entry in sync_handler.seen if entry[0] == "on_llm_error"]
     assert errors, "on_llm_error really ran"
@@ -511,6 +513,7 @@ async def test_response_metadata_keeps_the_redacted_error_body() -> None:
     assert metadata["body"]["error"]["message"] == "invalid token Bearer ***"
     assert metadata["body"]["Bearer ***"] == {"k": 1}
     assert metadata["headers"]["x-debug-auth"] == "Bearer ***"
+    assert isinstance(caught.value, APIStatusError)
     assert caught.value.response.request.headers["authorization"] == "***"
 
 
@@ -524,7 +527,7 @@ def every_client(key: object, base_url: str) -> list[Any]:
     """One instance of every public class that holds a key (the loader holds a chat model and a Files client)."""
     from langchain_toiotech import ToiotechEmbeddings, ToiotechFileLoader, ToiotechFiles  # noqa: PLC0415
 
-    given = {} if key is None else {"api_key": key}
+    given: dict[str, Any] = {} if key is None else {"api_key": key}
     loader = ToiotechFileLoader("x.pdf", model="doubao-seed-1-6-251015", base_url=base_url, **given)
     return [
         ChatToiotech(model="gpt-4o-mini", base_url=base_url, **given),
@@ -594,6 +597,7 @@ def test_an_illegal_header_is_not_retried_and_not_quoted(loopback: str, caplog: 
         http_client.Transport(settings, http).request_json("POST", "/chat/completions", json={})
 
     assert "LocalProtocolError" in str(caught.value)
+    assert isinstance(caught.value, APIConnectionError)
     assert caught.value.is_retryable is False
     assert ScriptedHandler.calls == 0
     assert "Retrying" not in caplog.text

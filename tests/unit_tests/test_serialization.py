@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from langchain_core.load import dumpd, dumps, load, loads
+from langchain_core.load.serializable import Serializable
 from langchain_core.messages import AIMessage
 from langchain_core.prompts import ChatPromptTemplate, HumanMessagePromptTemplate, PromptTemplate
 from langchain_core.runnables import RunnableBinding, RunnableSequence
@@ -112,7 +113,13 @@ def test_a_loaded_chain_calls_the_gateway(gw: GatewayEmulator) -> None:
     prompt = ChatPromptTemplate.from_messages([("human", "Say {word}")])
     model = ChatToiotech(model="deepseek-chat", base_url=gw.base_url, api_key=KEY)
     chain = prompt | model.bind_tools([GetWeather], tool_choice="GetWeather")
-    parts = [ChatToiotech, ChatPromptTemplate, HumanMessagePromptTemplate, PromptTemplate, RunnableBinding]
+    parts: list[type[Serializable]] = [
+        ChatToiotech,
+        ChatPromptTemplate,
+        HumanMessagePromptTemplate,
+        PromptTemplate,
+        RunnableBinding,
+    ]
     loaded = load(dumpd(chain), allowed_objects=[*parts, RunnableSequence], **LOAD_OPTIONS)
     message = loaded.invoke({"word": "hello"})
     assert isinstance(message, AIMessage)

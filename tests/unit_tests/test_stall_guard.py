@@ -156,7 +156,13 @@ async def test_pings_keep_a_quiet_stream_alive(*, pings: bool, use_async: bool) 
     with GatewayEmulator(reasoning_style=None, chunk_delay=PING_GAP) as gw:
         if pings:
             # Every scripted item is one pacing step: the gap between the words is filled with pings.
-            events = [chunk("Hello"), *[": PING"] * PINGS, chunk(" world"), chunk(finish="stop"), "[DONE]"]
+            events: list[dict[str, Any] | str] = [
+                chunk("Hello"),
+                *[": PING"] * PINGS,
+                chunk(" world"),
+                chunk(finish="stop"),
+                "[DONE]",
+            ]
             gw.enqueue_reply(CHAT, sse_events=events)
         else:
             # The same quiet time with nothing on the wire.

@@ -10,6 +10,7 @@ from langchain_tests.unit_tests import ChatModelUnitTests
 from syrupy.assertion import SnapshotAssertion
 
 from langchain_toiotech import ChatToiotech
+from tests._support.standard import UsageDetails
 
 
 class TestChatToiotechStandard(ChatModelUnitTests):
@@ -50,7 +51,7 @@ class TestChatToiotechStandard(ChatModelUnitTests):
         return True
 
     @property
-    def supported_usage_metadata_details(self) -> dict[str, list[Any]]:
+    def supported_usage_metadata_details(self) -> UsageDetails:
         return {"invoke": ["reasoning_output", "cache_read_input"], "stream": ["reasoning_output", "cache_read_input"]}
 
     @property

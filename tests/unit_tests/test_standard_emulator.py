@@ -30,6 +30,7 @@ from langchain_tests.integration_tests import chat_models as standard_chat_model
 from langchain_toiotech import ChatToiotech, ToiotechEmbeddings
 from langchain_toiotech._shared.profiles import model_profile
 from langchain_toiotech.testing import GatewayEmulator, sample_pdf
+from tests._support.standard import UsageDetails
 
 MODEL = "gemini-2.5-flash"
 TOOL_MEDIA_MODEL = "gpt-4o-mini"
@@ -154,7 +155,7 @@ class _OnTheEmulator(ChatModelIntegrationTests):
         return OVERRIDE_MODEL
 
     @property
-    def supported_usage_metadata_details(self) -> dict[str, list[Any]]:
+    def supported_usage_metadata_details(self) -> UsageDetails:
         return {"invoke": ["reasoning_output", "cache_read_input"], "stream": ["reasoning_output", "cache_read_input"]}
 
     def invoke_with_reasoning_output(self, *, stream: bool = False) -> AIMessage:

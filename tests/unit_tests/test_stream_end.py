@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 import pytest
@@ -178,7 +179,7 @@ async def test_a_callers_own_client_also_ends_at_the_terminal_event(
 
 def responses_ending(kind: str) -> bytes:
     """A Responses stream whose last event is `kind` (incomplete: cut by max_output_tokens; failed: an error)."""
-    response = {"id": "resp_hostile", "object": "response", "model": "gpt-5.1-codex", "output": []}
+    response: dict[str, Any] = {"id": "resp_hostile", "object": "response", "model": "gpt-5.1-codex", "output": []}
     if kind == "response.incomplete":
         response |= {"status": "incomplete", "incomplete_details": {"reason": "max_output_tokens"}}
     else:

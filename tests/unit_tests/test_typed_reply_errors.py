@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import socket
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Self
 
@@ -200,7 +199,7 @@ class PausingUploadServer:
 
 
 @pytest.fixture
-def big_file(tmp_path: Path) -> Iterator[Path]:
+def big_file(tmp_path: Path) -> Path:
     path = tmp_path / "growing.log"
     path.write_bytes(bytes(32 * MIB))  # more than the loopback socket buffers hold: the upload is mid-way
     return path

@@ -8,8 +8,6 @@ the capture itself. langchain-tests' `test_tool_calling` checks run on v1 agains
 
 from __future__ import annotations
 
-import functools
-import operator
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +19,7 @@ from pydantic import BaseModel
 
 from langchain_toiotech import ChatToiotech
 from langchain_toiotech.testing import GatewayEmulator
+from tests._support.messages import summed
 from tests.unit_tests._capture_expectations import (
     FIXTURES,
     chat_captures,
@@ -54,11 +53,6 @@ def _replaying(capture: Path, *, responses: bool = False, **settings: Any) -> Ch
         http_async_client=httpx.AsyncClient(transport=httpx.MockTransport(answer)),
         **settings,
     )
-
-
-def _summed(chunks: list[AIMessageChunk]) -> AIMessageChunk:
-    assert chunks
-    return functools.reduce(operator.add, chunks)
 
 
 def _without_index(blocks: list[Any]) -> list[dict[str, Any]]:
@@ -97,7 +91,7 @@ def test_the_captures_hold_reasoning_and_tool_calls() -> None:
 
 @pytest.mark.parametrize("capture", CHAT_STREAMS, ids=lambda path: path.name)
 def test_summed_v1_stream_matches_invoke(capture: Path) -> None:
-    streamed = _summed(list(_replaying(capture, output_version="v1").stream("Hello")))
+    streamed = summed(list(_replaying(capture, output_version="v1").stream("Hello")))
     whole = _replaying(capture, streaming=True).invoke("Hello")  # v0, read whole; core derives its blocks
     _assert_blocks_apart(streamed)
     assert _without_index(streamed.content_blocks) == whole.content_blocks == _expected_blocks(capture)
@@ -106,7 +100,7 @@ def test_summed_v1_stream_matches_invoke(capture: Path) -> None:
 
 @pytest.mark.parametrize("capture", CHAT_STREAMS, ids=lambda path: path.name)
 async def test_summed_v1_astream_matches_invoke(capture: Path) -> None:
-    streamed = _summed([chunk async for chunk in _replaying(capture, output_version="v1").astream("Hello")])
+    streamed = summed([chunk async for chunk in _replaying(capture, output_version="v1").astream("Hello")])
     whole = await _replaying(capture, streaming=True).ainvoke("Hello")
     _assert_blocks_apart(streamed)
     assert _without_index(streamed.content_blocks) == whole.content_blocks == _expected_blocks(capture)
@@ -114,7 +108,7 @@ async def test_summed_v1_astream_matches_invoke(capture: Path) -> None:
 
 
 def test_responses_stream_keeps_the_reasoning_summary_and_the_function_call_apart() -> None:
-    streamed = _summed(list(_replaying(RESPONSES_STREAM, responses=True, output_version="v1").stream("Hello")))
+    streamed = summed(list(_replaying(RESPONSES_STREAM, responses=True, output_version="v1").stream("Hello")))
     whole = _replaying(RESPONSES_STREAM, responses=True, streaming=True).invoke("Hello")
     _assert_blocks_apart(streamed)
     assert [block["type"] for block in streamed.content_blocks] == ["reasoning", "tool_call"]
@@ -126,7 +120,7 @@ def test_responses_stream_keeps_the_reasoning_summary_and_the_function_call_apar
 def test_bound_tools_on_a_reasoning_model(gw: GatewayEmulator, model: str) -> None:
     chat = ChatToiotech(model=model, base_url=gw.base_url, api_key="sk-v1", output_version="v1")
     bound = chat.bind_tools([GetWeather], tool_choice="GetWeather")
-    streamed = _summed(list(bound.stream("What is the weather in Rome?")))
+    streamed = summed(list(bound.stream("What is the weather in Rome?")))
     invoked = bound.invoke("What is the weather in Rome?")
     _assert_blocks_apart(streamed)
     assert [block["type"] for block in streamed.content_blocks] == ["reasoning", "tool_call"]
@@ -140,7 +134,7 @@ def test_langchain_tests_tool_calling_check_on_v1(gw: GatewayEmulator) -> None:
     bound = chat.bind_tools([magic_function], tool_choice="any")
     query = "What is the value of magic_function(3)? Use the tool."
     _validate_tool_call_message(bound.invoke(query))
-    _validate_tool_call_message(_summed(list(bound.stream(query))))
+    _validate_tool_call_message(summed(list(bound.stream(query))))
 
 
 async def test_langchain_tests_tool_calling_check_on_v1_async(gw: GatewayEmulator) -> None:
@@ -148,12 +142,12 @@ async def test_langchain_tests_tool_calling_check_on_v1_async(gw: GatewayEmulato
     bound = chat.bind_tools([magic_function], tool_choice="any")
     query = "What is the value of magic_function(3)? Use the tool."
     _validate_tool_call_message(await bound.ainvoke(query))
-    _validate_tool_call_message(_summed([chunk async for chunk in bound.astream(query)]))
+    _validate_tool_call_message(summed([chunk async for chunk in bound.astream(query)]))
 
 
 def test_v0_streams_are_unchanged(gw: GatewayEmulator) -> None:
     chat = ChatToiotech(model="deepseek-reasoner", base_url=gw.base_url, api_key="sk-v0")
-    streamed = _summed(list(chat.stream("Hello")))
+    streamed = summed(list(chat.stream("Hello")))
     assert isinstance(streamed.content, str)
     assert streamed.content.startswith("Hello from the toiotech emulator")
     assert streamed.additional_kwargs["reasoning_content"]

@@ -1,0 +1,35 @@
+"""Reading replies in tests: streamed chunks summed into one message, a message's plain text."""
+
+from __future__ import annotations
+
+import functools
+import operator
+from collections.abc import Iterable
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessageChunk, BaseMessage
+
+
+def summed(chunks: Iterable[BaseMessage]) -> AIMessageChunk:
+    """Add streamed chunks into the one message LangChain would build from them.
+
+    `Runnable.stream` on a bound model is typed as yielding `AIMessage`; every item is a chunk at run time, and
+    this checks it rather than casting.
+    """
+    pieces: list[AIMessageChunk] = []
+    for chunk in chunks:
+        assert isinstance(chunk, AIMessageChunk), f"a stream yielded {type(chunk).__name__}, not a chunk"
+        pieces.append(chunk)
+    assert pieces, "the stream yielded nothing"
+    return functools.reduce(operator.add, pieces)
+
+
+def streamed_text(model: BaseChatModel, prompt: str) -> str:
+    """The text of a whole streamed reply."""
+    return "".join(str(chunk.content) for chunk in model.stream(prompt))
+
+
+def content_text(message: BaseMessage) -> str:
+    """The content of a message that must be plain text (not a list of content blocks)."""
+    assert isinstance(message.content, str), f"content is {message.content!r}, not text"
+    return message.content
