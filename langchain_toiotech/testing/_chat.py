@@ -9,15 +9,13 @@ word-sized deltas, end with an empty-delta finish chunk, then (with ``stream_opt
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
 from langchain_toiotech.testing._behaviour import chat_style, thought_signature
-from langchain_toiotech.testing._models import EmulatedModel
-from langchain_toiotech.testing._plan import Plan, PlanRequest, ToolCall, make_plan
+from langchain_toiotech.testing._plan import Plan, PlanRequest, ReplyContext, ToolCall, make_plan, plan_request
 from langchain_toiotech.testing._prompt import chat_prompt
-from langchain_toiotech.testing._tools import parse_tools
 from langchain_toiotech.testing._wire import DONE_EVENT, SSE_TYPE, Reply, json_reply, sse_data
 
 CREATED: Final = 1767225600  # 2026-01-01T00:00:00Z: a fixed clock keeps replies byte-for-byte deterministic
@@ -36,33 +34,22 @@ class _Meta:
     signature: dict[str, Any] | None = None  # Gemini's extra_content on the first tool call
 
 
-def chat_reply(
-    body: Mapping[str, Any],
-    *,
-    style: str | None,
-    completion_id: str,
-    next_call_id: Callable[[], str],
-    model: EmulatedModel | None = None,
-    pages: int | None = None,
-) -> Reply:
+def chat_reply(body: Mapping[str, Any], context: ReplyContext, *, completion_id: str) -> Reply:
     """Answer a chat completions request.
 
     Args:
         body: The parsed request body (``messages`` already validated as a list).
-        style: The emulator's reasoning style.
+        context: The router's facts about the request.
         completion_id: The ``chatcmpl-…`` id to use.
-        next_call_id: Returns a fresh tool call id.
-        model: The model (strict mode), which decides reasoning and its shape; None in permissive mode.
-        pages: Pages of the PDFs the request attaches, if known.
 
     Returns:
         The reply (JSON, or an event stream when ``stream`` is true).
     """
-    style = chat_style(style, body, model)
-    plan = make_plan(_plan_request(body, style, pages), next_call_id)
+    style = chat_style(context.style, body, context.model)
+    plan = make_plan(_plan_request(body, style, context.pages), context.next_call_id)
     stream_options = body.get("stream_options")
     include_usage = isinstance(stream_options, Mapping) and stream_options.get("include_usage") is True
-    signature = thought_signature(model, plan.tool_calls[0].call_id) if plan.tool_calls else None
+    signature = thought_signature(context.model, plan.tool_calls[0].call_id) if plan.tool_calls else None
     meta = _Meta(completion_id, str(body.get("model", "")), style, include_usage, signature)
     if body.get("stream") is True:
         events = _stream_events(plan, meta)
@@ -76,17 +63,8 @@ def _plan_request(body: Mapping[str, Any], style: str | None, pages: int | None)
     json_schema = fmt.get("json_schema")
     schema = json_schema.get("schema") if isinstance(json_schema, Mapping) else None
     limit = body.get("max_tokens", body.get("max_completion_tokens"))
-    return PlanRequest(
-        prompt=chat_prompt(body.get("messages", [])),
-        reasoning=style is not None,
-        tools=parse_tools(body.get("tools")),
-        tool_choice=body.get("tool_choice"),
-        parallel=body.get("parallel_tool_calls") is not False,
-        output_schema=schema if fmt.get("type") == "json_schema" and isinstance(schema, Mapping) else None,
-        json_object=fmt.get("type") == "json_object",
-        max_tokens=limit if isinstance(limit, int) and not isinstance(limit, bool) else None,
-        pages=pages,
-    )
+    prompt = chat_prompt(body.get("messages", []))
+    return plan_request(body, prompt, fmt, schema, limit, reasoning=style is not None, pages=pages)
 
 
 def usage(plan: Plan) -> dict[str, Any]:

@@ -14,9 +14,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
+from langchain_toiotech.testing._models import EmulatedModel
 from langchain_toiotech.testing._prompt import Prompt, split_words
 from langchain_toiotech.testing._schema_values import Hints, example_value
-from langchain_toiotech.testing._tools import ToolSpec, select_tools
+from langchain_toiotech.testing._tools import ToolSpec, parse_tools, select_tools
 
 _CHUNKS_TRIGGER: Final = re.compile(r"\bstream\s+(\d+)\s+chunks?\b", re.IGNORECASE)
 _MAX_CHUNKS: Final = 1_000_000
@@ -115,6 +116,61 @@ class PlanRequest:
     json_object: bool = False
     max_tokens: int | None = None
     pages: int | None = None
+
+
+@dataclass(frozen=True)
+class ReplyContext:
+    """What the router knows of a chat or Responses request beyond its body; both routes plan from it.
+
+    Attributes:
+        style: The emulator's reasoning style.
+        next_call_id: Returns a fresh tool call id.
+        model: The model (strict mode), which decides reasoning and its shape; None in permissive mode.
+        pages: Pages of the PDFs the request attaches, if known.
+    """
+
+    style: str | None
+    next_call_id: Callable[[], str]
+    model: EmulatedModel | None = None
+    pages: int | None = None
+
+
+def plan_request(
+    body: Mapping[str, Any],
+    prompt: Prompt,
+    output_format: Mapping[str, Any],
+    schema: Any,
+    limit: Any,
+    *,
+    reasoning: bool,
+    pages: int | None,
+) -> PlanRequest:
+    """The plan request of a chat or Responses body: the routes name tools, tool choice and parallelism alike.
+
+    Args:
+        body: The request body.
+        prompt: Its reduced prompt.
+        output_format: Its output format (``response_format`` or ``text.format``; empty when absent).
+        schema: The JSON schema that format carries, if any.
+        limit: The value of the route's token limit field.
+        reasoning: Whether to include reasoning.
+        pages: Pages of the PDFs the request attaches, if known.
+
+    Returns:
+        The request facts.
+    """
+    kind = output_format.get("type")
+    return PlanRequest(
+        prompt=prompt,
+        reasoning=reasoning,
+        tools=parse_tools(body.get("tools")),
+        tool_choice=body.get("tool_choice"),
+        parallel=body.get("parallel_tool_calls") is not False,
+        output_schema=schema if kind == "json_schema" and isinstance(schema, Mapping) else None,
+        json_object=kind == "json_object",
+        max_tokens=limit if isinstance(limit, int) and not isinstance(limit, bool) else None,
+        pages=pages,
+    )
 
 
 def fragments(text: str) -> list[str]:

@@ -7,16 +7,22 @@ the function-call items (argument deltas), then ``response.completed`` with the 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from langchain_toiotech.testing._behaviour import responses_reasoning
 from langchain_toiotech.testing._chat import CREATED, SSE_HEADERS
-from langchain_toiotech.testing._models import EmulatedModel
-from langchain_toiotech.testing._plan import Plan, PlanRequest, ToolCall, fragments, make_plan
+from langchain_toiotech.testing._plan import (
+    Plan,
+    PlanRequest,
+    ReplyContext,
+    ToolCall,
+    fragments,
+    make_plan,
+    plan_request,
+)
 from langchain_toiotech.testing._prompt import responses_prompt
-from langchain_toiotech.testing._tools import parse_tools
 from langchain_toiotech.testing._wire import SSE_TYPE, Reply, json_reply, sse_named
 
 
@@ -30,31 +36,21 @@ class _Shape:
     summary: bool
 
 
-def responses_reply(
-    body: Mapping[str, Any],
-    *,
-    style: str | None,
-    number: int,
-    next_call_id: Callable[[], str],
-    model: EmulatedModel | None = None,
-    pages: int | None = None,
-) -> Reply:
+def responses_reply(body: Mapping[str, Any], context: ReplyContext, *, number: int) -> Reply:
     """Answer a Responses API request.
 
     Args:
         body: The parsed request body.
-        style: The emulator's reasoning style (None: no reasoning item).
+        context: The router's facts about the request (a None style: no reasoning item).
         number: The response counter, used for ``resp_emu_<n>`` and item ids.
-        next_call_id: Returns a fresh tool call id.
-        model: The model (strict mode), which decides whether there is reasoning; None in permissive mode.
-        pages: Pages of the PDFs the request attaches, if known.
 
     Returns:
         The reply (JSON, or an event stream when ``stream`` is true).
     """
-    plan = make_plan(_plan_request(body, responses_reasoning(style, body, model), pages), next_call_id)
-    reasoning = body.get("reasoning")
-    summary = isinstance(reasoning, Mapping) and reasoning.get("summary") is not None
+    reasoning = responses_reasoning(context.style, body, context.model)
+    plan = make_plan(_plan_request(body, reasoning, context.pages), context.next_call_id)
+    reasoning_field = body.get("reasoning")
+    summary = isinstance(reasoning_field, Mapping) and reasoning_field.get("summary") is not None
     shape = _Shape(f"resp_emu_{number}", number, body, summary)
     if body.get("stream") is True:
         return Reply(content_type=SSE_TYPE, headers=SSE_HEADERS, events=_stream_events(plan, shape))
@@ -65,19 +61,9 @@ def _plan_request(body: Mapping[str, Any], reasoning: bool, pages: int | None) -
     text = body.get("text")
     fmt = text.get("format") if isinstance(text, Mapping) else None
     fmt = fmt if isinstance(fmt, Mapping) else {}
-    schema = fmt.get("schema")
+    prompt = responses_prompt(body.get("input", ""), body.get("instructions"))
     limit = body.get("max_output_tokens")
-    return PlanRequest(
-        prompt=responses_prompt(body.get("input", ""), body.get("instructions")),
-        reasoning=reasoning,
-        tools=parse_tools(body.get("tools")),
-        tool_choice=body.get("tool_choice"),
-        parallel=body.get("parallel_tool_calls") is not False,
-        output_schema=schema if fmt.get("type") == "json_schema" and isinstance(schema, Mapping) else None,
-        json_object=fmt.get("type") == "json_object",
-        max_tokens=limit if isinstance(limit, int) and not isinstance(limit, bool) else None,
-        pages=pages,
-    )
+    return plan_request(body, prompt, fmt, fmt.get("schema"), limit, reasoning=reasoning, pages=pages)
 
 
 def _usage(plan: Plan) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from langchain_toiotech.testing._embeddings import embeddings_reply, models_repl
 from langchain_toiotech.testing._files import FileStore
 from langchain_toiotech.testing._models import EmulatedModel, ModelRegistry
 from langchain_toiotech.testing._pdf import data_url_pages
+from langchain_toiotech.testing._plan import ReplyContext
 from langchain_toiotech.testing._prompt import responses_prompt
 from langchain_toiotech.testing._records import Incoming
 from langchain_toiotech.testing._responses import responses_reply
@@ -138,22 +139,11 @@ class Router:
         refused = self._strict_refusal(key, body, model, request_id) if model is not None else None
         if refused is not None:
             return refused
-        style = self.config.reasoning_style
         pages = self._attached_pages(body.get("messages") if key == "/chat/completions" else body.get("input"))
+        context = ReplyContext(self.config.reasoning_style, self.next_call_id, model, pages)
         if key == "/chat/completions":
-            completion_id = f"chatcmpl-emu-{self.next_number('chat')}"
-            return chat_reply(
-                body,
-                style=style,
-                completion_id=completion_id,
-                next_call_id=self.next_call_id,
-                model=model,
-                pages=pages,
-            )
-        number = self.next_number("response")
-        return responses_reply(
-            body, style=style, number=number, next_call_id=self.next_call_id, model=model, pages=pages
-        )
+            return chat_reply(body, context, completion_id=f"chatcmpl-emu-{self.next_number('chat')}")
+        return responses_reply(body, context, number=self.next_number("response"))
 
     def _attached_pages(self, items: Any) -> int | None:
         """Pages of the PDFs a request attaches (inline ``file_data`` or an uploaded ``file_id``), if any."""
