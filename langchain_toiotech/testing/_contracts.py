@@ -39,6 +39,7 @@ from typing import Any, Final
 
 from langchain_toiotech.testing._models import EmulatedModel
 from langchain_toiotech.testing._prompt import text_of, thinking_disabled
+from langchain_toiotech.testing._strict import StrictRequest
 from langchain_toiotech.testing._wire import Reply, error_reply, json_reply, with_request_id
 
 GEMINI_SKIP_SIGNATURE: Final = "skip_thought_signature_validator"
@@ -194,18 +195,9 @@ def _mentions_json(items: Any) -> bool:
     return any("json" in text_of(item.get("content")).lower() for item in items if isinstance(item, Mapping))
 
 
-def json_word_refusal(body: Mapping[str, Any], route: str, model: EmulatedModel, request_id: str) -> Reply | None:
-    """JSON mode without the word "json" in the messages: the vendor's 400.
-
-    Args:
-        body: The JSON body.
-        route: ``"/chat/completions"`` or ``"/responses"``.
-        model: The model.
-        request_id: The request id.
-
-    Returns:
-        The 400, or None.
-    """
+def _json_word_refusal(request: StrictRequest) -> Reply | None:
+    """JSON mode without the word "json" in the messages: the vendor's 400."""
+    body, route, model, request_id = request.body, request.route, request.model, request.request_id
     if model.family not in _JSON_WORD_FAMILIES:
         return None
     if route == "/responses":
@@ -226,20 +218,17 @@ def json_word_refusal(body: Mapping[str, Any], route: str, model: EmulatedModel,
     return error_reply(400, with_request_id(text, request_id), code=None, param="messages")
 
 
-def check_contracts(body: Mapping[str, Any], route: str, model: EmulatedModel, request_id: str) -> Reply | None:
+def check_contracts(request: StrictRequest) -> Reply | None:
     """Apply the model family's contracts to a request: JSON mode's word, then the history rule (chat).
 
     Args:
-        body: The JSON body.
-        route: ``"/chat/completions"`` or ``"/responses"``.
-        model: The model.
-        request_id: The request id.
+        request: The request.
 
     Returns:
         The vendor's 400 when the request breaks a contract, else None.
     """
-    refused = json_word_refusal(body, route, model, request_id)
-    if refused is not None or route != "/chat/completions":
+    refused = _json_word_refusal(request)
+    if refused is not None or request.route != "/chat/completions":
         return refused
-    rule = CONTRACTS.get(model.family)
-    return rule(body, model, request_id) if rule is not None else None
+    rule = CONTRACTS.get(request.model.family)
+    return rule(request.body, request.model, request.request_id) if rule is not None else None

@@ -18,7 +18,7 @@ from langchain_toiotech.testing._plan import ReplyContext
 from langchain_toiotech.testing._prompt import responses_prompt
 from langchain_toiotech.testing._records import Incoming
 from langchain_toiotech.testing._responses import responses_reply
-from langchain_toiotech.testing._strict import check_media, media_parts, resolve_model
+from langchain_toiotech.testing._strict import StrictRequest, check_media, media_parts, resolve_model
 from langchain_toiotech.testing._wire import Reply, error_reply, json_reply, with_request_id
 
 REASONING_STYLES: Final = (VENDOR_STYLE, "reasoning_content", "reasoning", "reasoning_details", "think_tags", None)
@@ -171,8 +171,9 @@ class Router:
 
     @staticmethod
     def _strict_refusal(key: str, body: Mapping[str, Any], model: EmulatedModel, request_id: str) -> Reply | None:
-        refused = check_media(body, key, model, request_id)
-        return refused if refused is not None else check_contracts(body, key, model, request_id)
+        request = StrictRequest(body, key, model, request_id)
+        refused = check_media(request)
+        return refused if refused is not None else check_contracts(request)
 
     def _model(self, name: str, request_id: str) -> Reply:
         if self.models.get(name) is not None:

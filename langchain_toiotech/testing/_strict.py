@@ -50,6 +50,23 @@ class MediaPart:
     source: Mapping[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class StrictRequest:
+    """A chat or Responses request under strict mode's checks (``check_media``, ``check_contracts``).
+
+    Attributes:
+        body: The JSON body.
+        route: ``"/chat/completions"`` or ``"/responses"``.
+        model: The model it names.
+        request_id: The request id (appended to messages as new-api does).
+    """
+
+    body: Mapping[str, Any]
+    route: str
+    model: EmulatedModel
+    request_id: str
+
+
 def media_parts(items: Any) -> Iterator[MediaPart]:
     """Every media part of chat ``messages`` or a Responses ``input`` list, in order.
 
@@ -118,18 +135,16 @@ def _route_refusal(model: EmulatedModel, route: str, request_id: str) -> Reply |
     return None
 
 
-def check_media(body: Mapping[str, Any], route: str, model: EmulatedModel, request_id: str) -> Reply | None:
+def check_media(request: StrictRequest) -> Reply | None:
     """Refuse media the model does not take, and Ark video fps outside its range.
 
     Args:
-        body: The JSON body.
-        route: ``"/chat/completions"`` or ``"/responses"``.
-        model: The model.
-        request_id: The request id.
+        request: The request.
 
     Returns:
         The vendor's 400, or None when every part is acceptable.
     """
+    body, route, model, request_id = request.body, request.route, request.model, request.request_id
     items = body.get("messages") if route == _CHAT else body.get("input")
     for part in media_parts(items):
         if part.kind not in model.inputs:
