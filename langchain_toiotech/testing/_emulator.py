@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Iterable, Mapping, Sequence
-from types import TracebackType
 from typing import TYPE_CHECKING, Any, Unpack
 
 from langchain_toiotech.testing._faults import Fault
@@ -145,13 +144,8 @@ class GatewayEmulator:
         """
         return self.start()
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        """Stop the emulator."""
+    def __exit__(self, *exc_info: object) -> None:
+        """Stop the emulator, whatever ended the block (the exception, if any, propagates)."""
         self.stop()
 
     async def __aenter__(self) -> Self:
@@ -162,13 +156,8 @@ class GatewayEmulator:
         """
         return self.start()
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        """Stop the emulator."""
+    async def __aexit__(self, *exc_info: object) -> None:
+        """Stop the emulator, whatever ended the block (the exception, if any, propagates)."""
         self.stop()
 
     # -- addresses ---------------------------------------------------------------------------------------------
