@@ -73,18 +73,19 @@ def is_responses_only(model: str) -> bool:
     return bool(RESPONSES_ONLY.search(model.lower().rsplit("/", 1)[-1]))
 
 
+_CHAT: Final = ModelProfile(
+    text_inputs=True, text_outputs=True, tool_calling=True, tool_choice=True, tool_call_streaming=True
+)
+"""What every chat model here does, known or not: text in and out, function calling with streamed arguments."""
+
 _TEXT: Final = ModelProfile(
-    text_inputs=True,
+    **_CHAT,
     image_inputs=False,
     image_url_inputs=False,
     pdf_inputs=False,
     audio_inputs=False,
     video_inputs=False,
-    text_outputs=True,
     reasoning_output=False,
-    tool_calling=True,
-    tool_choice=True,
-    tool_call_streaming=True,
     structured_output=False,
 )
 """A text-only chat model with function calling: the starting point of every family."""
@@ -97,22 +98,8 @@ _MEDIA_IN_TOOL_RESULTS: Final = ModelProfile(image_tool_message=True, pdf_tool_m
 _REASONING: Final = ModelProfile(reasoning_output=True)
 _NO_REASONING: Final = ModelProfile(reasoning_output=False)
 
-_PERMISSIVE: Final = ModelProfile(
-    text_inputs=True,
-    image_inputs=True,
-    image_url_inputs=True,
-    pdf_inputs=True,
-    audio_inputs=True,
-    video_inputs=True,
-    text_outputs=True,
-    tool_calling=True,
-    tool_choice=True,
-    tool_call_streaming=True,
-    structured_output=True,
-    image_tool_message=True,
-    pdf_tool_message=True,
-)
-"""Unknown models: nothing is refused up front, the gateway has the last word."""
+_PERMISSIVE: Final = ModelProfile(**_CHAT, **_OMNI, pdf_inputs=True, structured_output=True, **_MEDIA_IN_TOOL_RESULTS)
+"""Unknown models: nothing is refused up front, the gateway has the last word (no `reasoning_output`: unknown)."""
 
 
 def _limits(max_input_tokens: int, max_output_tokens: int | None = None) -> ModelProfile:
