@@ -30,6 +30,7 @@ from langchain_toiotech._shared.tracing import langsmith_params
 from langchain_toiotech._version import __version__
 
 if TYPE_CHECKING:
+    from langchain_toiotech._route import Route
     from langchain_toiotech._shared.structured import StructuredOutputMethod, ToolLike
 
 # What only a request, a tool binding or a token count needs is imported by the method that needs it, not here:
@@ -251,6 +252,14 @@ class ChatToiotech(ChatFields, GatewaySerializable, BaseChatModel):
         invocation["stop"] = self.stop if stop is None else stop
         return langsmith_params(invocation, stop)
 
+    def _plan(
+        self, messages: list[BaseMessage], stop: list[str] | None, kwargs: dict[str, Any], *, stream: bool
+    ) -> Route:
+        """Where a call goes and what it sends; the four LangChain hooks below differ only in how they send it."""
+        from langchain_toiotech._route import plan_request  # noqa: PLC0415 - see the imports
+
+        return plan_request(self._request_defaults, messages, stop, stream=stream, kwargs=kwargs)
+
     def _generate(
         self,
         messages: list[BaseMessage],
@@ -258,9 +267,7 @@ class ChatToiotech(ChatFields, GatewaySerializable, BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,  # noqa: ARG002 - callbacks fire in core
         **kwargs: Any,
     ) -> ChatResult:
-        from langchain_toiotech._route import plan_request  # noqa: PLC0415 - see the imports
-
-        route = plan_request(self._request_defaults, messages, stop, stream=False, kwargs=kwargs)
+        route = self._plan(messages, stop, kwargs, stream=False)
         return self._transport.request("POST", route.path, route.read, json=route.payload)
 
     async def _agenerate(
@@ -270,9 +277,7 @@ class ChatToiotech(ChatFields, GatewaySerializable, BaseChatModel):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,  # noqa: ARG002 - callbacks fire in core
         **kwargs: Any,
     ) -> ChatResult:
-        from langchain_toiotech._route import plan_request  # noqa: PLC0415 - see the imports
-
-        route = plan_request(self._request_defaults, messages, stop, stream=False, kwargs=kwargs)
+        route = self._plan(messages, stop, kwargs, stream=False)
         return await self._async_transport.request("POST", route.path, route.read, json=route.payload)
 
     def _stream(
@@ -282,9 +287,7 @@ class ChatToiotech(ChatFields, GatewaySerializable, BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
-        from langchain_toiotech._route import plan_request  # noqa: PLC0415 - see the imports
-
-        route = plan_request(self._request_defaults, messages, stop, stream=True, kwargs=kwargs)
+        route = self._plan(messages, stop, kwargs, stream=True)
         assembler = route.assembler(v1=self.output_version == "v1")
         with self._transport.stream(route.path, route.payload) as opened:
             for wire_chunk in route.events(opened.response, opened.deadlines, self._settings.reply_limits):
@@ -302,9 +305,7 @@ class ChatToiotech(ChatFields, GatewaySerializable, BaseChatModel):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
-        from langchain_toiotech._route import plan_request  # noqa: PLC0415 - see the imports
-
-        route = plan_request(self._request_defaults, messages, stop, stream=True, kwargs=kwargs)
+        route = self._plan(messages, stop, kwargs, stream=True)
         assembler = route.assembler(v1=self.output_version == "v1")
         async with self._async_transport.stream(route.path, route.payload) as opened:
             async for wire_chunk in route.aevents(opened.response, opened.deadlines, self._settings.reply_limits):
