@@ -34,7 +34,7 @@ from langchain_toiotech._http.limits import ACCEPT_ENCODING, DEFAULT_REPLY_LIMIT
 from langchain_toiotech._http.pools import DEFAULT_TIMEOUT, AsyncPool, SyncPool, shared_async_pool, shared_sync_pool
 from langchain_toiotech._http.reading import aread_content, json_object, read_content, read_copy
 from langchain_toiotech._http.redaction import redact_error, redact_response, redact_text, redacting
-from langchain_toiotech._http.release import adrain, arelease_attempt, drain, guard_body, release_attempt
+from langchain_toiotech._http.release import HeldAttempt, adrain, arelease_attempt, drain, guard_body, release_attempt
 from langchain_toiotech._http.retry import next_delay
 from langchain_toiotech._http.upload_body import SizedUpload
 from langchain_toiotech._version import __version__
@@ -155,11 +155,30 @@ def _status_error(response: httpx.Response, content: bytes, settings: TransportS
     return redact_error(make_status_error(clean), settings.api_key)
 
 
-class _Reply(NamedTuple):
-    """A successful response and its decoded body, read under the reply limits (empty for a stream)."""
+class _Refused(NamedTuple):
+    """A non-2xx response and its body (cut to the error limit): its error is built once the attempt is released."""
 
     response: httpx.Response
     content: bytes
+
+
+_Failure = httpx.TransportError | _Refused
+
+
+def _retry_delay(failure: _Failure, attempt: int, settings: TransportSettings) -> float:
+    """The wait before the next attempt after a failed one (the same rule for both transports).
+
+    Raises:
+        ToiotechError: The failure's error (redacted), when `next_delay` allows no further attempt.
+    """
+    if isinstance(failure, _Refused):
+        error, cause = _status_error(failure.response, failure.content, settings), None
+    else:
+        error, cause = _transport_failure(failure, settings), failure
+    delay = next_delay(error, attempt, settings.max_retries)
+    if delay is None:
+        raise error from cause
+    return delay
 
 
 def _json_request(method: str, path: str, settings: TransportSettings, **kwargs: Any) -> RequestFactory:
@@ -206,10 +225,10 @@ def _as_is(body: JSONObject) -> JSONObject:
     return body
 
 
-def _decode_json(reply: _Reply) -> JSONObject:
+def _decode_json(reply: HeldAttempt) -> JSONObject:
     # A successful reply is returned exactly as sent: masking the key inside it would corrupt answers that
     # happen to contain a short key. Errors built from it are redacted where they are raised (`redacting`).
-    return json_object(*reply)
+    return json_object(reply.response, reply.content)
 
 
 class Transport:
@@ -275,34 +294,30 @@ class Transport:
         slot = pool.admit(capped_timeout(self.settings.request_timeout()).pool)
         return pool, slot, pool.clients[slot]
 
-    @contextmanager
-    def _send(self, build: RequestFactory, *, read_body: bool = True) -> Iterator[_Reply]:
-        # try/finally rather than an ExitStack and nested context managers: this is every call's path.
+    def _send(self, build: RequestFactory, *, read_body: bool = True) -> HeldAttempt:
+        """Send until an attempt succeeds or `next_delay` allows no more; `with` the result to release it."""
+        # try/except rather than an ExitStack and nested context managers: this is every call's path.
         attempt = 0
         while True:
             pool, slot, client = self._admit()
             resources = ExitStack()  # what building the request opened (an upload's file)
             response: httpx.Response | None = None
             try:
-                try:
-                    response = client.send(build(client, resources), stream=True)
-                    guard_body(response)
-                    wanted = read_body or not response.is_success  # an error's body is read to explain it
-                    content = read_content(response, self.settings.reply_limits) if wanted else b""
-                except httpx.TransportError as exc:
-                    error: ToiotechError = _transport_failure(exc, self.settings)
-                    cause: BaseException | None = exc
-                else:
-                    if response.is_success:
-                        yield _Reply(response, content)
-                        return
-                    error, cause = _status_error(response, content, self.settings), None
-            finally:
+                response = client.send(build(client, resources), stream=True)
+                guard_body(response)
+                wanted = read_body or not response.is_success  # an error's body is read to explain it
+                content = read_content(response, self.settings.reply_limits) if wanted else b""
+            except httpx.TransportError as exc:
+                failure: _Failure = exc
+            except BaseException:
                 release_attempt(response, resources, pool, slot)
-            delay = next_delay(error, attempt, self.settings.max_retries)
-            if delay is None:
-                raise error from cause
-            time.sleep(delay)
+                raise
+            else:
+                if response.is_success:
+                    return HeldAttempt(response, content, resources, pool, slot)
+                failure = _Refused(response, content)
+            release_attempt(response, resources, pool, slot)
+            time.sleep(_retry_delay(failure, attempt, self.settings))
             attempt += 1
 
 
@@ -322,7 +337,7 @@ class AsyncTransport:
         """Send a request and turn its JSON reply into a result with `read`; errors are redacted as in `Transport`."""
         request = _json_request(method, path, self.settings, **kwargs)
         with redacting(self.settings.api_key):
-            async with acall_deadline(self.settings.call_timeout), self._send(request) as reply:
+            async with acall_deadline(self.settings.call_timeout), await self._send(request) as reply:
                 return read(_decode_json(reply))
 
     async def upload(
@@ -331,7 +346,7 @@ class AsyncTransport:
         """Async twin of `Transport.upload`."""
         build = _upload_request(path, self.settings, file_path, fields, mime_type)
         with redacting(self.settings.api_key):
-            async with acall_deadline(self.settings.call_timeout), self._send(build) as reply:
+            async with acall_deadline(self.settings.call_timeout), await self._send(build) as reply:
                 return read(_decode_json(reply))
 
     @asynccontextmanager
@@ -342,7 +357,7 @@ class AsyncTransport:
         with redacting(self.settings.api_key):
             async with AsyncExitStack() as resources:
                 async with acall_deadline(self.settings.call_timeout, at=deadlines.next_bound()):
-                    response = (await resources.enter_async_context(self._send(request, read_body=False))).response
+                    response = resources.push_async_exit(await self._send(request, read_body=False)).response
                 yield OpenStream(response, deadlines)
                 await adrain(response, self.settings.reply_limits.max_drain_bytes)
 
@@ -353,32 +368,28 @@ class AsyncTransport:
         slot = await pool.admit(capped_timeout(self.settings.request_timeout()).pool)
         return pool, slot, pool.clients[slot]
 
-    @asynccontextmanager
-    async def _send(self, build: RequestFactory, *, read_body: bool = True) -> AsyncIterator[_Reply]:
+    async def _send(self, build: RequestFactory, *, read_body: bool = True) -> HeldAttempt:
+        """Async twin of `Transport._send`: `async with` the result to release it."""
         attempt = 0
         while True:
             pool, slot, client = await self._admit()
             resources = ExitStack()
             response: httpx.Response | None = None
             try:
-                try:
-                    request = build(client, resources)
-                    response = await client.send(request, stream=True)
-                    guard_body(response)
-                    wanted = read_body or not response.is_success
-                    content = await aread_content(response, self.settings.reply_limits) if wanted else b""
-                except httpx.TransportError as exc:
-                    error: ToiotechError = _transport_failure(exc, self.settings)
-                    cause: BaseException | None = exc
-                else:
-                    if response.is_success:
-                        yield _Reply(response, content)
-                        return
-                    error, cause = _status_error(response, content, self.settings), None
-            finally:
+                request = build(client, resources)
+                response = await client.send(request, stream=True)
+                guard_body(response)
+                wanted = read_body or not response.is_success
+                content = await aread_content(response, self.settings.reply_limits) if wanted else b""
+            except httpx.TransportError as exc:
+                failure: _Failure = exc
+            except BaseException:
                 await arelease_attempt(response, resources, pool, slot)
-            delay = next_delay(error, attempt, self.settings.max_retries)
-            if delay is None:
-                raise error from cause
-            await asyncio.sleep(delay)
+                raise
+            else:
+                if response.is_success:
+                    return HeldAttempt(response, content, resources, pool, slot)
+                failure = _Refused(response, content)
+            await arelease_attempt(response, resources, pool, slot)
+            await asyncio.sleep(_retry_delay(failure, attempt, self.settings))
             attempt += 1

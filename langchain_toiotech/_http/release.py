@@ -18,7 +18,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from typing import Final, Protocol, cast
+from typing import Final, Protocol, Self, cast
 
 import httpx
 
@@ -146,8 +146,43 @@ async def arelease_attempt(
         if response is not None:
             await response.aclose()
     finally:
-        try:
-            resources.close()
-        finally:
-            if pool is not None:
-                pool.leave(slot)
+        release_attempt(None, resources, pool, slot)  # the rest is synchronous
+
+
+class HeldAttempt:
+    """The successful attempt of a request while its reply is in use; leaving `with` / `async with` releases it.
+
+    A plain class rather than a generator context manager: every call goes through one.
+
+    Attributes:
+        response: The successful response (its body unread for a stream).
+        content: Its decoded body, read under the reply limits (empty for a stream).
+    """
+
+    __slots__ = ("content", "pool", "resources", "response", "slot")
+
+    def __init__(
+        self, response: httpx.Response, content: bytes, resources: ExitStack, pool: _Leaving | None, slot: int
+    ) -> None:
+        """Hold the attempt's response and body, what building its request opened, and its pool place."""
+        self.response = response
+        self.content = content
+        self.resources = resources
+        self.pool = pool
+        self.slot = slot
+
+    def __enter__(self) -> Self:
+        """The attempt itself."""
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        """Release the attempt (`release_attempt`)."""
+        release_attempt(self.response, self.resources, self.pool, self.slot)
+
+    async def __aenter__(self) -> Self:
+        """The attempt itself."""
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        """Release the attempt (`arelease_attempt`)."""
+        await arelease_attempt(self.response, self.resources, self.pool, self.slot)
