@@ -23,6 +23,7 @@ from langchain_core.runnables import Runnable
 from pydantic import model_validator
 
 from langchain_toiotech._config.chat_fields import ChatFields
+from langchain_toiotech._config.derived import keep_with, kept_with
 from langchain_toiotech._config.serialization import GatewaySerializable
 from langchain_toiotech._shared.profiles import model_family, model_profile
 from langchain_toiotech._shared.reasoning_controls import check_knob
@@ -192,25 +193,28 @@ class ChatToiotech(ChatFields, GatewaySerializable, BaseChatModel):
 
     @property
     def _identifying_params(self) -> dict[str, Any]:
-        # Everything that shapes the request or its reading: tracing shows it, and it keys the LLM cache of a
-        # subclass that turns serialisation off (serialisable models are keyed by their whole dump).
-        shaping = {
-            "stop": self.stop,
-            "reasoning": self.reasoning,
-            "extra_body": self.extra_body,
-            "video_fps": self.video_fps,
-            "reasoning_pass_back": self.reasoning_pass_back,
-            "use_responses_api": self.use_responses_api,
-            "stream_usage": self.stream_usage,
-            "output_version": self.output_version,
-        }
-        return {
-            "model": self.model,
-            "base_url": self.base_url,
-            **{key: value for key, value in shaping.items() if value is not None},
-            **self._default_params,
-            **self.model_kwargs,
-        }
+        # What shapes the request or its reading: tracing shows it, and it keys the LLM cache of a subclass that
+        # turns serialisation off. Kept until a field changes (`_config.derived`); each caller gets its own copy.
+        if (params := kept_with(self, "identifying_params", self.model_kwargs)) is None:
+            shaping = {
+                "stop": self.stop,
+                "reasoning": self.reasoning,
+                "extra_body": self.extra_body,
+                "video_fps": self.video_fps,
+                "reasoning_pass_back": self.reasoning_pass_back,
+                "use_responses_api": self.use_responses_api,
+                "stream_usage": self.stream_usage,
+                "output_version": self.output_version,
+            }
+            params = {
+                "model": self.model,
+                "base_url": self.base_url,
+                **{key: value for key, value in shaping.items() if value is not None},
+                **self._default_params,
+                **self.model_kwargs,
+            }
+            keep_with(self, "identifying_params", params, self.model_kwargs)
+        return dict(params)
 
     def get_num_tokens(self, text: str) -> int:
         """Estimate the tokens in `text` offline (about 4 characters a token; CJK one per character).
@@ -245,10 +249,9 @@ class ChatToiotech(ChatFields, GatewaySerializable, BaseChatModel):
         return params
 
     def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
-        # The invocation parameters `langsmith_params` reads (model, temperature, token limits, stop), built
-        # directly: core's `_get_invocation_params` goes through the deprecated `dict()`, whose caller check
-        # walks the stack on every call, and core already calls it once per invoke.
-        invocation = {"model": self.model, **self._request_defaults.params, **kwargs}  # kept, not rebuilt
+        # What `langsmith_params` reads (model, temperature, token limits, stop), from the kept request defaults:
+        # core's `_get_invocation_params` goes through the deprecated `dict()`, whose caller check walks the stack.
+        invocation = {"model": self.model, **self._request_defaults.params, **kwargs}
         invocation["stop"] = self.stop if stop is None else stop
         return langsmith_params(invocation, stop)
 

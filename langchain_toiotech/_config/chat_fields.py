@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import Field, field_validator
 
-from langchain_toiotech._config.derived import derived, keep
+from langchain_toiotech._config.derived import keep_with, kept_with
 from langchain_toiotech._config.settings import RequestFieldClient
 from langchain_toiotech._shared.pass_back import PassBackMode
 
@@ -108,9 +108,9 @@ class ChatFields(RequestFieldClient):
     def _request_defaults(self) -> RequestDefaults:
         # Built once and kept while no field is assigned (`_config.derived`); `model_kwargs` changed in place is
         # compared on each call. The other dicts are held, not copied, so in-place changes to them show anyway.
-        kept: tuple[RequestDefaults, dict[str, Any]] | None = derived(self, "request_defaults")
-        if kept is not None and kept[1] == self.model_kwargs:
-            return kept[0]
+        kept: RequestDefaults | None = kept_with(self, "request_defaults", self.model_kwargs)
+        if kept is not None:
+            return kept
         # `_route` brings the whole request and reply path (conversion, streams, httpcore): loaded by the first
         # request, so that defining and constructing the model does not pay for it.
         from langchain_toiotech._route import RequestDefaults  # noqa: PLC0415
@@ -126,5 +126,5 @@ class ChatFields(RequestFieldClient):
             pass_back=self.reasoning_pass_back,
             use_responses_api=self.use_responses_api,
         )
-        keep(self, "request_defaults", (defaults, dict(self.model_kwargs)))
+        keep_with(self, "request_defaults", defaults, self.model_kwargs)
         return defaults

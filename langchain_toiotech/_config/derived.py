@@ -33,3 +33,14 @@ def keep(instance: object, name: str, value: object) -> None:
 def forget(instance: object) -> None:
     """Drop every kept value: a field of the instance has been assigned."""
     instance.__dict__.pop(_ATTRIBUTE, None)
+
+
+def kept_with(instance: object, name: str, fields: dict[str, Any]) -> Any:
+    """The value kept as `name` if the dict field it was built from still equals `fields` (None otherwise)."""
+    kept = derived(instance, name)
+    return kept[0] if kept is not None and kept[1] == fields else None
+
+
+def keep_with(instance: object, name: str, value: object, fields: dict[str, Any]) -> None:
+    """Keep `value` as `name`, with a copy of the dict field it was built from (see `kept_with`)."""
+    keep(instance, name, (value, dict(fields)))

@@ -153,3 +153,20 @@ def test_request_fields_changed_after_use_are_sent(gateways: tuple[GatewayEmulat
     assert [body.get("top_k") for body in sent] == [None, None, 4, 4, 4]
     assert [body.get("seed_hint") for body in sent] == [None, None, "a", "a", "a"]
     assert [body.get("max_tokens") for body in sent] == [9, 9, 9, None, 9]
+
+
+def test_identifying_params_follow_every_change_and_are_the_callers_to_change() -> None:
+    # They key the LLM cache of a non-serialisable subclass: a kept copy that missed a change would serve a stale
+    # answer. Kept while no field is assigned (`_config.derived`), so each kind of change is checked here.
+    model = ChatToiotech(model="deepseek-chat", base_url="http://127.0.0.1:9/v1", api_key=KEY_A, temperature=0.1)
+    first = model._identifying_params
+    first["temperature"] = 99  # the caller's own copy
+    assert model._identifying_params["temperature"] == 0.1
+
+    model.temperature = 0.2
+    assert model._identifying_params["temperature"] == 0.2
+    model.model_kwargs["top_k"] = 4  # in place, after the assigned field's params were kept
+    assert model._identifying_params["top_k"] == 4
+    copy = model.model_copy(update={"model": "deepseek-reasoner"})
+    assert copy._identifying_params["model"] == "deepseek-reasoner"
+    assert model._identifying_params["model"] == "deepseek-chat"
