@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import signal
 import sys
 import threading
@@ -61,14 +62,9 @@ def _add_limit_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _limits(args: argparse.Namespace) -> ServerLimits:
-    return ServerLimits(
-        max_body_bytes=args.max_body_bytes,
-        max_upload_bytes=args.max_upload_bytes,
-        idle_timeout=args.idle_timeout,
-        max_connections=args.max_connections,
-        max_logged_requests=args.max_logged_requests,
-        max_json_depth=args.max_json_depth,
-    )
+    # Each option of the "limits" group is named after its field (`--max-body-bytes`: `max_body_bytes`), so the
+    # fields are the one list; a field added without its option fails here at once, not silently at its default.
+    return ServerLimits(**{limit.name: getattr(args, limit.name) for limit in dataclasses.fields(ServerLimits)})
 
 
 def _emulator(args: argparse.Namespace) -> GatewayEmulator:

@@ -13,7 +13,8 @@ from langchain_toiotech import ChatToiotech
 from langchain_toiotech._shared.catalogue import CATALOGUE
 from langchain_toiotech.errors import BadRequestError, NotFoundError
 from langchain_toiotech.testing import EmulatedModel, GatewayEmulator
-from langchain_toiotech.testing.__main__ import _parser
+from langchain_toiotech.testing.__main__ import _limits, _parser
+from langchain_toiotech.testing._server_limits import ServerLimits
 from tests.unit_tests.test_profiles import ENTRIES
 
 TLS = httpx.create_ssl_context()
@@ -125,6 +126,13 @@ def test_the_command_line_has_a_permissive_switch() -> None:
     assert _parser().parse_args(["--permissive", "--model", "a", "--model", "b"]).permissive
     assert _parser().parse_args([]).permissive is False
     assert _parser().parse_args(["--model", "a", "--model", "b"]).model == ["a", "b"]
+
+
+def test_every_server_limit_has_its_command_line_option() -> None:
+    options = ["--max-body-bytes", "11", "--max-upload-bytes", "12", "--idle-timeout", "1.5"]
+    options += ["--max-connections", "13", "--max-logged-requests", "14", "--max-json-depth", "15"]
+    assert _limits(_parser().parse_args(options)) == ServerLimits(11, 12, 1.5, 13, 14, 15)
+    assert _limits(_parser().parse_args([])) == ServerLimits(max_logged_requests=0)  # nothing reads a CLI log
 
 
 # -- reasoning per family -------------------------------------------------------------------------------------------
