@@ -16,15 +16,20 @@ ERROR_FIELDS: Final = [
     pa.field("error_source", pa.string()),
 ]
 
+_USAGE_FIELDS: Final = [
+    pa.field("model", pa.string()),
+    pa.field("input_tokens", pa.int64()),
+    pa.field("output_tokens", pa.int64()),
+    pa.field("total_tokens", pa.int64()),
+]
+"""The model that answered and the tokens it counted: the same columns in both schemas."""
+
 CHAT_SCHEMA: Final = pa.schema(
     [
         pa.field("text", pa.string()),
         pa.field("reasoning", pa.string()),
         pa.field("finish_reason", pa.string()),
-        pa.field("model", pa.string()),
-        pa.field("input_tokens", pa.int64()),
-        pa.field("output_tokens", pa.int64()),
-        pa.field("total_tokens", pa.int64()),
+        *_USAGE_FIELDS,
         pa.field("reasoning_tokens", pa.int64()),
         *ERROR_FIELDS,
     ]
@@ -42,10 +47,7 @@ DOCUMENT_SCHEMA: Final = pa.schema(
         pa.field("page", pa.int64()),
         pa.field("page_content", pa.string()),
         pa.field("metadata_json", pa.string()),
-        pa.field("model", pa.string()),
-        pa.field("input_tokens", pa.int64()),
-        pa.field("output_tokens", pa.int64()),
-        pa.field("total_tokens", pa.int64()),
+        *_USAGE_FIELDS,
         *ERROR_FIELDS,
     ]
 )
