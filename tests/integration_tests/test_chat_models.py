@@ -14,59 +14,29 @@ from langchain_core.messages import AIMessage, HumanMessage
 from langchain_tests.integration_tests import ChatModelIntegrationTests
 
 from langchain_toiotech import ChatToiotech
-from langchain_toiotech._shared.profiles import model_profile
-from tests._support.standard import UsageDetails
+from tests._support.standard import ChatToiotechSuite, ProfileInputs, UsageDetails, answer
 
 pytestmark = pytest.mark.skipif(not os.environ.get("TOIOTECH_API_KEY"), reason="needs TOIOTECH_API_KEY")
 
 MODEL = os.environ.get("TOIOTECH_TEST_MODEL", "gpt-4o-mini")
-_PROFILE = model_profile(MODEL)  # the capability flags come from the package's own profile table
 REASONING_MODEL = os.environ.get("TOIOTECH_TEST_REASONING_MODEL", "deepseek-reasoner")
 
 
-class TestChatToiotechIntegration(ChatModelIntegrationTests):
-    @property
-    def chat_model_class(self) -> type[ChatToiotech]:
-        return ChatToiotech
+class TestChatToiotechIntegration(ChatToiotechSuite, ProfileInputs, ChatModelIntegrationTests):
+    model_name = MODEL  # the capability flags come from the package's own profile table
 
     @property
     def chat_model_params(self) -> dict[str, Any]:
         return {"model": MODEL, "temperature": 0}
 
     @property
-    def has_tool_choice(self) -> bool:
-        return True
-
-    @property
-    def supports_json_mode(self) -> bool:
-        return True
-
-    @property
-    def supports_image_inputs(self) -> bool:
-        return bool(_PROFILE.get("image_inputs"))
-
-    @property
-    def supports_image_urls(self) -> bool:
-        return bool(_PROFILE.get("image_url_inputs"))
-
-    @property
-    def supports_pdf_inputs(self) -> bool:
-        return bool(_PROFILE.get("pdf_inputs"))
-
-    @property
     def supported_usage_metadata_details(self) -> UsageDetails:
         return {"invoke": ["reasoning_output"], "stream": ["reasoning_output"]}
 
     def invoke_with_reasoning_output(self, *, stream: bool = False) -> AIMessage:
-        model = ChatToiotech(model=REASONING_MODEL)
-        prompt = [HumanMessage("In one word: what is 17 * 3?")]
-        if not stream:
-            return model.invoke(prompt)
-        full = None
-        for chunk in model.stream(prompt):
-            full = chunk if full is None else full + chunk
-        assert isinstance(full, AIMessage)
-        return full
+        return answer(
+            ChatToiotech(model=REASONING_MODEL), [HumanMessage("In one word: what is 17 * 3?")], stream=stream
+        )
 
 
 def test_reasoning_content_live() -> None:

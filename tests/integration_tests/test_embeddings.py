@@ -14,17 +14,14 @@ import pytest
 from langchain_tests.integration_tests import EmbeddingsIntegrationTests
 
 from langchain_toiotech.embeddings import ToiotechEmbeddings
+from tests._support.standard import EmbeddingsSuite
 
 pytestmark = pytest.mark.skipif(not os.environ.get("TOIOTECH_API_KEY"), reason="needs TOIOTECH_API_KEY")
 
 MODEL = os.environ.get("TOIOTECH_TEST_EMBEDDING_MODEL", "text-embedding-3-small")
 
 
-class TestToiotechEmbeddingsIntegration(EmbeddingsIntegrationTests):
-    @property
-    def embeddings_class(self) -> type[ToiotechEmbeddings]:
-        return ToiotechEmbeddings
-
+class TestToiotechEmbeddingsIntegration(EmbeddingsSuite, EmbeddingsIntegrationTests):
     @property
     def embedding_model_params(self) -> dict[str, Any]:
         return {"model": MODEL}

@@ -30,6 +30,7 @@ from langchain_toiotech.errors import (
     RateLimitError,
     StreamError,
 )
+from tests._support.standard import EmbeddingsSuite, from_env_params
 
 BASE_URL = "https://api.toiotech.com/v1"
 
@@ -566,17 +567,11 @@ def test_api_key_stays_out_of_repr_and_dump() -> None:
     assert embeddings.chunk_size == 1000
 
 
-class TestToiotechEmbeddingsStandard(EmbeddingsUnitTests):
-    @property
-    def embeddings_class(self) -> type[ToiotechEmbeddings]:
-        return ToiotechEmbeddings
-
+class TestToiotechEmbeddingsStandard(EmbeddingsSuite, EmbeddingsUnitTests):
     @property
     def embedding_model_params(self) -> dict[str, Any]:
         return {"model": "text-embedding-3-small", "api_key": "test"}
 
     @property
     def init_from_env_params(self) -> tuple[dict[str, str], dict[str, Any], dict[str, Any]]:
-        env = {"TOIOTECH_API_KEY": "sk-from-env", "TOIOTECH_BASE_URL": "https://gateway.example.com/v1"}
-        expected = {"api_key": "sk-from-env", "base_url": "https://gateway.example.com/v1"}
-        return env, {"model": "text-embedding-3-small"}, expected
+        return from_env_params("text-embedding-3-small")

@@ -27,10 +27,16 @@ from langchain_core.messages import AIMessage, HumanMessage
 from langchain_tests.integration_tests import ChatModelIntegrationTests, EmbeddingsIntegrationTests
 from langchain_tests.integration_tests import chat_models as standard_chat_models
 
-from langchain_toiotech import ChatToiotech, ToiotechEmbeddings
-from langchain_toiotech._shared.profiles import model_profile
+from langchain_toiotech import ChatToiotech
 from langchain_toiotech.testing import GatewayEmulator, sample_pdf
-from tests._support.standard import UsageDetails
+from tests._support.standard import (
+    REASONING_AND_CACHE_READ,
+    ChatToiotechSuite,
+    EmbeddingsSuite,
+    ProfileInputs,
+    UsageDetails,
+    answer,
+)
 
 MODEL = "gemini-2.5-flash"
 TOOL_MEDIA_MODEL = "gpt-4o-mini"
@@ -98,57 +104,30 @@ def _connection() -> dict[str, Any]:
     return {"base_url": _EMULATOR.base_url, "api_key": "sk-test"}
 
 
-class _OnTheEmulator(ChatModelIntegrationTests):
+class _OnTheEmulator(ChatToiotechSuite, ProfileInputs, ChatModelIntegrationTests):
     """The suite on one catalogue model, its capability flags read from the package's profile table."""
 
     model_name = MODEL
 
     @property
-    def chat_model_class(self) -> type[ChatToiotech]:
-        return ChatToiotech
-
-    @property
     def chat_model_params(self) -> dict[str, Any]:
         return {"model": self.model_name, **_connection()}
 
-    def _profile(self, key: str) -> bool:
-        return bool(model_profile(self.model_name).get(key))
-
-    @property
-    def has_tool_choice(self) -> bool:
-        return True
-
-    @property
-    def supports_json_mode(self) -> bool:
-        return True
-
-    @property
-    def supports_image_inputs(self) -> bool:
-        return self._profile("image_inputs")
-
-    @property
-    def supports_image_urls(self) -> bool:
-        return self._profile("image_url_inputs")
-
-    @property
-    def supports_pdf_inputs(self) -> bool:
-        return self._profile("pdf_inputs")
-
     @property
     def supports_audio_inputs(self) -> bool:
-        return self._profile("audio_inputs")
+        return self.profile_flag("audio_inputs")
 
     @property
     def supports_video_inputs(self) -> bool:
-        return self._profile("video_inputs")
+        return self.profile_flag("video_inputs")
 
     @property
     def supports_image_tool_message(self) -> bool:
-        return self._profile("image_tool_message")
+        return self.profile_flag("image_tool_message")
 
     @property
     def supports_pdf_tool_message(self) -> bool:
-        return self._profile("pdf_tool_message")
+        return self.profile_flag("pdf_tool_message")
 
     @property
     def model_override_value(self) -> str:
@@ -156,15 +135,17 @@ class _OnTheEmulator(ChatModelIntegrationTests):
 
     @property
     def supported_usage_metadata_details(self) -> UsageDetails:
-        return {"invoke": ["reasoning_output", "cache_read_input"], "stream": ["reasoning_output", "cache_read_input"]}
+        return REASONING_AND_CACHE_READ
 
     def invoke_with_reasoning_output(self, *, stream: bool = False) -> AIMessage:
-        return _answer(ChatToiotech(model=REASONING_MODEL, **_connection()), "Is 91 prime?", stream=stream)
+        return answer(
+            ChatToiotech(model=REASONING_MODEL, **_connection()), [HumanMessage("Is 91 prime?")], stream=stream
+        )
 
     def invoke_with_cache_read_input(self, *, stream: bool = False) -> AIMessage:
         # The emulator reports cached prompt tokens in whole blocks of 64, as prompt caches do.
         prompt = "Summarise: " + "the same long shared prefix " * 40
-        return _answer(ChatToiotech(model=self.model_name, **_connection()), prompt, stream=stream)
+        return answer(ChatToiotech(model=self.model_name, **_connection()), [HumanMessage(prompt)], stream=stream)
 
 
 class TestGeminiOnTheEmulator(_OnTheEmulator):
@@ -179,21 +160,7 @@ class TestGpt4oMiniOnTheEmulator(_OnTheEmulator):
     model_name = TOOL_MEDIA_MODEL
 
 
-def _answer(model: ChatToiotech, text: str, *, stream: bool) -> AIMessage:
-    if not stream:
-        return model.invoke([HumanMessage(text)])
-    full = None
-    for chunk in model.stream([HumanMessage(text)]):
-        full = chunk if full is None else full + chunk
-    assert isinstance(full, AIMessage)
-    return full
-
-
-class TestToiotechEmbeddingsOnTheEmulator(EmbeddingsIntegrationTests):
-    @property
-    def embeddings_class(self) -> type[ToiotechEmbeddings]:
-        return ToiotechEmbeddings
-
+class TestToiotechEmbeddingsOnTheEmulator(EmbeddingsSuite, EmbeddingsIntegrationTests):
     @property
     def embedding_model_params(self) -> dict[str, Any]:
         return {"model": "text-embedding-3-small", **_connection()}
