@@ -19,7 +19,7 @@ from ray.data.expressions import col
 
 from langchain_toiotech.ray import delete_run_uploads, load_documents, new_run_id, run_chat
 from langchain_toiotech.testing import Fault
-from tests.ray_tests._ray_storage import (
+from tests._support.ray_storage import (
     StoreWatch,
     actor_pids,
     actor_restarts,

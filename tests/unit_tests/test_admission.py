@@ -24,8 +24,8 @@ from langchain_toiotech._http import admission as http_admission
 from langchain_toiotech._http import pools as http_pools
 from langchain_toiotech._http import shards as http_shards
 from langchain_toiotech.errors import APITimeoutError, ToiotechError
+from tests._support.loopback import QuietHandler, serve_loopback
 from tests._support.messages import streamed_text
-from tests.unit_tests._loopback import QuietHandler, serve_loopback
 
 SLOTS = 6
 PER_SHARD = 2

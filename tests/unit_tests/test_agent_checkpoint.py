@@ -17,11 +17,12 @@ import pytest
 from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, ToolCall
 
 from langchain_toiotech.testing import GatewayEmulator
+from tests._support.paths import COOKBOOK
 
 pytest.importorskip("langgraph.checkpoint.sqlite")
 pytest.importorskip("langchain.agents")
 
-RECIPE = Path(__file__).parents[2] / "cookbook" / "agent_checkpoint.py"
+RECIPE = COOKBOOK / "agent_checkpoint.py"
 QUESTION = "Use get_weather for Florence, then answer in one sentence."
 CALL = {"id": "call_w1", "type": "function", "function": {"name": "get_weather", "arguments": '{"city": "Florence"}'}}
 SIGNATURE = {"google": {"thought_signature": "Q2hlY2twb2ludGVkIHNpZ25hdHVyZQ=="}}

@@ -1,7 +1,7 @@
 """Every recorded chat-completions capture, replayed through ChatToiotech: invoke, stream and their async twins.
 
 The expected text, reasoning, tool calls, usage and metadata are derived from each capture file by
-`_capture_expectations` (plain JSON, no package code), then compared with what the model returns.
+`tests._support.captures` (plain JSON, no package code), then compared with what the model returns.
 Stream captures are also replayed through `invoke` with `streaming=True` (core aggregates the chunks),
 and whole-JSON captures through `stream` (a gateway may answer `stream: true` with a plain JSON body).
 """
@@ -19,7 +19,7 @@ import pytest
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 
 from langchain_toiotech import ChatToiotech
-from tests.unit_tests._capture_expectations import (
+from tests._support.captures import (
     Expected,
     chat_captures,
     expected_from_capture,

@@ -13,15 +13,14 @@ from __future__ import annotations
 
 import json
 import os
-from pathlib import Path
 from typing import Any
 
 import pytest
 from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, SystemMessage, ToolMessage
 
 from langchain_toiotech import ChatToiotech
+from tests._support.paths import FIXTURES
 
-FIXTURES = Path(__file__).parents[1] / "fixtures"
 KEY = os.environ.get("TOIOTECH_RECORD_API_KEY", "sk-cassette-replay")
 ARK_VIDEO = "https://ark-project.tos-cn-beijing.volces.com/doc_video/ark_vlm_video_input.mp4"
 WEATHER_TOOL = {

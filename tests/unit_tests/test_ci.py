@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).parents[2]
+from tests._support.paths import REPO_ROOT
+
+ROOT = REPO_ROOT
 MARKER = "<!-- ci: test command -->"
 
 

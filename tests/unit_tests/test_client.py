@@ -38,8 +38,8 @@ from langchain_toiotech.errors import (
     RateLimitError,
     StreamError,
 )
+from tests._support.paths import FIXTURES
 
-FIXTURES = Path(__file__).parent.parent / "fixtures"
 SSE_FIXTURE = FIXTURES / "openai_chat-completions_stream_text-after-tool-result_include-usage.sse"
 API_KEY = "sk-test-transport-key"
 BASE_URL = "https://gateway.test/v1"

@@ -28,8 +28,8 @@ from langchain_toiotech._blocks.chat import (
 )
 from langchain_toiotech._chat.messages import convert_messages
 from langchain_toiotech._route import needs_responses_route
+from tests._support.paths import FIXTURES
 
-FIXTURES = Path(__file__).parent.parent / "fixtures"
 ARK_VIDEO_ANSWER = FIXTURES / "ark-doubao_chat-completions_nonstream_video-url-fps_reasoning-content.json"
 TOIOTECH_VIDEO_ANSWER = (
     FIXTURES

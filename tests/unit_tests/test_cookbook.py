@@ -1,7 +1,7 @@
 """Every cookbook script runs offline against the bundled emulator and prints what it promises.
 
 Each script runs with only what the install line in its docstring installs (`pip install -e ".[cookbook]"`, or
-the package alone when it names none) importable: see `_extra_closure`. So a recipe whose extra forgets a
+the package alone when it names none) importable: see `tests._support.extra_closure`. So a recipe whose extra forgets a
 library fails here, as it would in the user's fresh venv, although the test venv has that library.
 """
 
@@ -14,9 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.unit_tests._extra_closure import requirement_closure, run_with_only
-
-COOKBOOK = Path(__file__).parents[2] / "cookbook"
+from tests._support.extra_closure import requirement_closure, run_with_only
+from tests._support.paths import COOKBOOK
 
 EXPECTED_OUTPUT = {
     "quickstart.py": ["== invoke ==", "reasoning: Thinking about:", "'cache_read'", "== stream ==", "finish:    stop"],

@@ -25,7 +25,7 @@ from langchain_toiotech._http.deadline import (
     install_deadline_backend,
 )
 from langchain_toiotech.errors import APITimeoutError, InternalServerError
-from tests.unit_tests._hostile_server import (
+from tests._support.hostile_server import (
     CHUNKED_SSE_HEAD,
     Exchange,
     HostileServer,

@@ -14,8 +14,9 @@ import pytest
 
 from langchain_toiotech import ChatToiotech, ToiotechEmbeddings, ToiotechFileLoader, ToiotechFiles
 from langchain_toiotech.testing import GatewayEmulator
+from tests._support.paths import REPO_ROOT
 
-ROOT = Path(__file__).parents[2]
+ROOT = REPO_ROOT
 FENCE = re.compile(r"^[ \t]*```python\n(.*?)^[ \t]*```", re.MULTILINE | re.DOTALL)
 
 

@@ -28,13 +28,10 @@ from langchain_toiotech._loader.requests import PAGE_INSTRUCTION, VIDEO_PROMPT
 from langchain_toiotech.document_loaders import ToiotechBlobParser, ToiotechFileLoader
 from langchain_toiotech.errors import BadRequestError, FileLoadError, FileProcessingError, FileProcessingTimeoutError
 from langchain_toiotech.testing import Fault, GatewayEmulator
+from tests._support.paths import FIXTURES
 
 MODEL = "doubao-seed-1-8"
-REPLY = json.loads(
-    (
-        Path(__file__).parents[1] / "fixtures/ark-doubao_responses_nonstream_reasoning-summary_input-image.json"
-    ).read_text()
-)
+REPLY = json.loads((FIXTURES / "ark-doubao_responses_nonstream_reasoning-summary_input-image.json").read_text())
 
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(200))
 MP4 = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + bytes(300)

@@ -5,15 +5,14 @@ from __future__ import annotations
 import itertools
 import json
 import time
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
 from langchain_toiotech.testing import Fault, GatewayEmulator
+from tests._support.paths import FIXTURES
 
-FIXTURES = Path(__file__).parents[1] / "fixtures"
 CHAT = "/chat/completions"
 STREAM_BODY = {"model": "gpt-4o-mini", "stream": True, "messages": [{"role": "user", "content": "hi there friend"}]}
 

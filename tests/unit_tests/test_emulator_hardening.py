@@ -24,6 +24,7 @@ import httpx
 import pytest
 
 from langchain_toiotech.testing import GatewayEmulator, ServerLimits
+from tests._support.paths import REPO_ROOT
 
 KEY = "sk-emulator-hardening-key"
 CHAT = json.dumps({"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}).encode()
@@ -98,7 +99,7 @@ def test_an_unauthorised_small_request_keeps_its_connection() -> None:
 
 def test_unauthorised_uploads_do_not_grow_the_command_line_server(tmp_path: Path) -> None:
     # The report: five unauthenticated 40 MB requests took the server from 82 MB to 287 MB, never freed.
-    root = str(Path(__file__).resolve().parents[2])
+    root = str(REPO_ROOT)
     env = {**os.environ, "PYTHONPATH": root + os.pathsep + os.environ.get("PYTHONPATH", "")}
     command = [sys.executable, "-m", "langchain_toiotech.testing", "--api-key", KEY]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)  # noqa: S603
@@ -262,7 +263,7 @@ def test_binding_beyond_loopback_warns() -> None:
 
 
 def test_the_command_line_warns_when_bound_beyond_loopback() -> None:
-    root = str(Path(__file__).resolve().parents[2])
+    root = str(REPO_ROOT)
     env = {**os.environ, "PYTHONPATH": root + os.pathsep + os.environ.get("PYTHONPATH", "")}
     outputs: dict[str, Any] = {}
     for host in ("127.0.0.1", "0.0.0.0"):  # noqa: S104 - the point of the test

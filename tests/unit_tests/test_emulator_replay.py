@@ -9,8 +9,8 @@ import httpx
 import pytest
 
 from langchain_toiotech.testing import Fault, GatewayEmulator
+from tests._support.paths import FIXTURES
 
-FIXTURES = Path(__file__).parents[1] / "fixtures"
 PAYLOADS = sorted(path for path in FIXTURES.iterdir() if not path.name.endswith(".src.txt"))
 CHAT = "/chat/completions"
 BODY = {"model": "gpt-4o-mini", "stream": True, "messages": [{"role": "user", "content": "hi"}]}

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 from itertools import groupby
-from pathlib import Path
 from typing import Any
 
 import httpx
 
 from langchain_toiotech.testing import GatewayEmulator
+from tests._support.paths import FIXTURES
 
-FIXTURES = Path(__file__).parents[1] / "fixtures"
 WEATHER = {
     "type": "function",
     "name": "weather",

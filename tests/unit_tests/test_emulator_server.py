@@ -13,13 +13,13 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
 from langchain_toiotech.testing import Fault, GatewayEmulator, RecordedRequest
+from tests._support.paths import REPO_ROOT
 
 KEY = "sk-very-secret-key-123"
 CHAT_BODY = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}
@@ -229,7 +229,7 @@ def test_invalid_options() -> None:
 
 
 def _env() -> dict[str, Any]:
-    root = str(Path(__file__).resolve().parents[2])
+    root = str(REPO_ROOT)
     return {**os.environ, "PYTHONPATH": root + os.pathsep + os.environ.get("PYTHONPATH", "")}
 
 

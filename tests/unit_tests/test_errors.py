@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -35,8 +34,8 @@ from langchain_toiotech.errors import (
     RateLimitError,
     make_status_error,
 )
+from tests._support.paths import FIXTURES
 
-FIXTURES = Path(__file__).parent.parent / "fixtures"
 REQUEST = httpx.Request("POST", "https://api.toiotech.com/v1/chat/completions")
 NEW_API_REQUEST_ID = "20260622164054695403138c96lrRzi"
 

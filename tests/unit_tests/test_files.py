@@ -25,8 +25,8 @@ from langchain_toiotech._http import client as http_client
 from langchain_toiotech.errors import FileListError, FileProcessingError, FileProcessingTimeoutError, NotFoundError
 from langchain_toiotech.files import ToiotechFiles
 from langchain_toiotech.testing import Fault, GatewayEmulator
+from tests._support.paths import FIXTURES
 
-FIXTURES = Path(__file__).parents[1] / "fixtures"
 ARK_UPLOAD = FIXTURES / "ark-volcengine_files_upload-response_processing.json"
 DEEPSEEK_UPLOAD = FIXTURES / "deepseek_files_upload-response.json"
 

@@ -17,7 +17,7 @@ import pytest
 
 from langchain_toiotech import ToiotechFiles
 from langchain_toiotech.errors import FileListError, ToiotechError
-from tests.unit_tests._loopback import QuietHandler, serve_loopback
+from tests._support.loopback import QuietHandler, serve_loopback
 
 PAGE_SIZE = 3
 

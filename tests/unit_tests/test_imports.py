@@ -2,12 +2,12 @@ import json
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 import langchain_toiotech
 from langchain_toiotech import __all__
+from tests._support.paths import REPO_ROOT
 
 EXPECTED_ALL = [
     "ChatToiotech",
@@ -36,7 +36,7 @@ def test_unknown_attribute_raises_attribute_error() -> None:
 
 
 def test_version_matches_pyproject() -> None:
-    pyproject = (Path(__file__).parents[2] / "pyproject.toml").read_text(encoding="utf-8")
+    pyproject = (REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8")
     match = re.search(r'^version = "([^"]+)"', pyproject, re.MULTILINE)
     assert match is not None
     assert langchain_toiotech.__version__ == match.group(1)

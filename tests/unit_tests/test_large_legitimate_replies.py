@@ -13,7 +13,7 @@ import pytest
 from langchain_toiotech import ChatToiotech, ToiotechEmbeddings
 from langchain_toiotech._http.limits import DEFAULT_REPLY_LIMITS
 from langchain_toiotech.errors import ResponseTooLargeError
-from tests.unit_tests._flood_server import MIB, FloodServer, http_head, whole
+from tests._support.flood_server import MIB, FloodServer, http_head, whole
 
 INPUTS = 2048
 DIMENSIONS = 3072

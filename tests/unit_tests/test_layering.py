@@ -13,8 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from tests._support.paths import REPO_ROOT
+
 PACKAGE = "langchain_toiotech"
-ROOT = Path(__file__).resolve().parents[2] / PACKAGE
+ROOT = REPO_ROOT / PACKAGE
 MAX_ROOT_PRIVATE_MODULES = 5
 
 # What the HTTP layer may import of the package (besides itself); langchain_core and friends are forbidden there.

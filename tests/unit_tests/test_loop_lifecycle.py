@@ -1,7 +1,7 @@
 """Pooled clients are released with their owner: a finished event loop, a loop closed by hand, a forked parent.
 
-The loop tests run the client in a child process (`_loop_churn.py`) so that /proc/self/fd counts its sockets
-only, warnings are errors, and a file-descriptor limit cannot hurt the test runner.
+The loop tests run the client in a child process (`tests/_support/loop_churn.py`) so that /proc/self/fd counts
+its sockets only, warnings are errors, and a file-descriptor limit cannot hurt the test runner.
 """
 
 from __future__ import annotations
@@ -17,8 +17,9 @@ from typing import Any
 import pytest
 
 from langchain_toiotech.testing import GatewayEmulator
+from tests._support.paths import SUPPORT
 
-CHURN = Path(__file__).with_name("_loop_churn.py")
+CHURN = SUPPORT / "loop_churn.py"
 # A handful: the idle keep-alive socket of the loop that is running, plus one being opened or closed. A leak
 # shows one socket per finished loop, far above this after the loop counts below.
 SOCKET_BOUND = 4

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.unit_tests._flood_server import MIB, FloodServer, gzip_bomb, http_head, repeated
+from tests._support.flood_server import MIB, FloodServer, gzip_bomb, http_head, repeated
 
 CAP_BYTES = 3 << 30  # RLIMIT_AS of the child
 BASELINE_MIB = 100  # measured: the child holds about 70 MiB (langchain-core, pydantic) before its first call

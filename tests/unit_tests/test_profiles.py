@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 import warnings
-from pathlib import Path
 from typing import Any, get_type_hints
 
 import pytest
@@ -21,8 +20,9 @@ from langchain_toiotech._shared.profiles import (
     model_profile,
     model_spec,
 )
+from tests._support.paths import FIXTURES
 
-CATALOGUE = Path(__file__).parent.parent / "fixtures" / "toiotech_model-catalogue_doc-excerpt.json"
+CATALOGUE = FIXTURES / "toiotech_model-catalogue_doc-excerpt.json"
 DECLARED_KEYS = frozenset(get_type_hints(ModelProfile)) - {"__pydantic_config__"}
 
 # Vendor group header in the catalogue → the family its models must get ("unknown": no family yet).

@@ -21,8 +21,8 @@ from langchain_toiotech import ChatToiotech
 from langchain_toiotech._responses.response import create_responses_result
 from langchain_toiotech._responses.stream import ResponsesStreamAssembler
 from langchain_toiotech.errors import StreamError
+from tests._support.paths import FIXTURES
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 TEXT_STREAM = FIXTURES / "openai_responses_stream_reasoning-item_output-text-delta.sse"
 TOOL_STREAM = FIXTURES / "openai_responses_stream_reasoning-summary-text-delta_function-call_EXCERPT.sse"
 PROMPT = "What do you see?"  # the recorded request asked this in Chinese

@@ -28,7 +28,7 @@ from langchain_toiotech import ChatToiotech
 from langchain_toiotech._http import client as http_client
 from langchain_toiotech._http.client import TransportSettings
 from langchain_toiotech.errors import APIConnectionError, APIStatusError, ToiotechError
-from tests.unit_tests._loopback import serve_loopback
+from tests._support.loopback import serve_loopback
 
 SECRET = "sk-test-SECRET-1234567890"
 BASE_URL = "https://gateway.test/v1"

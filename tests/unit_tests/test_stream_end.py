@@ -20,7 +20,7 @@ from langchain_core.messages import AIMessageChunk
 
 from langchain_toiotech import ChatToiotech
 from langchain_toiotech.errors import StreamError
-from tests.unit_tests._hostile_server import (
+from tests._support.hostile_server import (
     CHUNKED_SSE_HEAD,
     LAST_CHUNK,
     Exchange,

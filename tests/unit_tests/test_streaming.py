@@ -2,7 +2,7 @@
 
 Byte streams are served in pieces chosen by the test (`PieceStream`), so framing is exercised exactly:
 events split at every byte, inside multi-byte UTF-8, CRLF, comment lines, truncation and in-band errors.
-Expected chunk lists come from the capture files via `_capture_expectations`, never from the decoder.
+Expected chunk lists come from the capture files via `tests._support.captures`, never from the decoder.
 """
 
 from __future__ import annotations
@@ -25,7 +25,8 @@ from langchain_core.messages import AIMessageChunk
 from langchain_toiotech import ChatToiotech
 from langchain_toiotech._http.events import aiter_chat_chunks, iter_chat_chunks
 from langchain_toiotech.errors import StreamError
-from tests.unit_tests._capture_expectations import FIXTURES, map_usage, sse_body, stream_chunks
+from tests._support.captures import map_usage, sse_body, stream_chunks
+from tests._support.paths import FIXTURES
 
 SSE_HEADERS = {"content-type": "text/event-stream"}
 JSON_HEADERS = {"content-type": "application/json"}

@@ -23,7 +23,7 @@ from langchain_toiotech.errors import (
     MalformedStreamError,
     ToiotechError,
 )
-from tests.unit_tests._flood_server import MIB, FloodServer, http_head, whole
+from tests._support.flood_server import MIB, FloodServer, http_head, whole
 
 DEEP = ("[" * 100_000 + "]" * 100_000).encode()
 JSON = "application/json"

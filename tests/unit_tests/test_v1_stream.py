@@ -19,14 +19,14 @@ from pydantic import BaseModel
 
 from langchain_toiotech import ChatToiotech
 from langchain_toiotech.testing import GatewayEmulator
-from tests._support.messages import summed
-from tests.unit_tests._capture_expectations import (
-    FIXTURES,
+from tests._support.captures import (
     chat_captures,
     expected_from_capture,
     is_stream_capture,
     sse_body,
 )
+from tests._support.messages import summed
+from tests._support.paths import FIXTURES
 from tests.unit_tests.test_responses_captures import with_completed
 
 CHAT_STREAMS = [path for path in chat_captures() if is_stream_capture(path)]

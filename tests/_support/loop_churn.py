@@ -1,6 +1,6 @@
 """Child process for test_loop_lifecycle: many event loops come and go, each making one call on the default pools.
 
-Run as `python -W error _loop_churn.py BASE_URL CALL LOOPS [NOFILE]`; a CALL ending in `_by_hand` runs in loops
+Run as `python -W error loop_churn.py BASE_URL CALL LOOPS [NOFILE]`; a CALL ending in `_by_hand` runs in loops
 closed without `shutdown_asyncgens()`, one ending in `_in_threads` in four loops at a time in worker threads.
 Prints one JSON line: the peak and final number of open sockets (from /proc/self/fd), the calls that failed, and
 everything warned, logged at WARNING or above, or reported as an unraisable exception (a `ResourceWarning` in a

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+from tests._support.paths import FIXTURES
+
 STREAM_SUFFIXES = (".sse", ".chunks.jsonl")
 _THINK_OPEN = "<think>"
 _THINK_CLOSE = "</think>"

@@ -2,7 +2,7 @@
 
 Each accepted connection runs the test's `behave(exchange)` in a thread. Every wait goes through
 `Exchange.wait`, which returns at once when the server stops, and `HostileServer.__exit__` stops it, closes every
-socket and joins every thread, so a test can script "forever" and still end. (`_loopback.serve_loopback`
+socket and joins every thread, so a test can script "forever" and still end. (`loopback.serve_loopback`
 answers through `http.server`, which writes the status line and headers itself and cannot cut a handler's
 waits short; these tests need both.)
 """
