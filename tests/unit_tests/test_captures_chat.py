@@ -26,6 +26,7 @@ from tests._support.captures import (
     is_stream_capture,
     sse_body,
 )
+from tests._support.gateways import mock_clients
 
 API_KEY = "sk-capture-replay"
 BASE_URL = "https://gateway.test/v1"
@@ -66,8 +67,7 @@ def make_model(gateway: CaptureGateway, *, streaming: bool = False) -> ChatToiot
         api_key=API_KEY,
         base_url=BASE_URL,
         max_retries=0,
-        http_client=httpx.Client(transport=httpx.MockTransport(gateway)),
-        http_async_client=httpx.AsyncClient(transport=httpx.MockTransport(gateway)),
+        **mock_clients(gateway),
         **extra,
     )
 

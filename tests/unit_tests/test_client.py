@@ -22,7 +22,6 @@ from langchain_core.messages import BaseMessageChunk
 from pydantic import BaseModel
 
 from langchain_toiotech import ChatToiotech
-from langchain_toiotech._http import client as http_client
 from langchain_toiotech._http import pools as http_pools
 from langchain_toiotech._http import retry as http_retry
 from langchain_toiotech._http.client import AsyncTransport, Transport, TransportSettings
@@ -38,7 +37,9 @@ from langchain_toiotech.errors import (
     RateLimitError,
     StreamError,
 )
+from tests._support.gateways import mock_clients
 from tests._support.paths import FIXTURES
+from tests._support.sleeps import record_retry_sleeps
 
 SSE_FIXTURE = FIXTURES / "openai_chat-completions_stream_text-after-tool-result_include-usage.sse"
 API_KEY = "sk-test-transport-key"
@@ -131,13 +132,11 @@ class Gateway:
 
 
 def make_model(gateway: Gateway, **kwargs: Any) -> ChatToiotech:
-    mock = httpx.MockTransport(gateway)
     return ChatToiotech(
         model="gpt-4o-mini",
         api_key=API_KEY,
         base_url=kwargs.pop("base_url", BASE_URL),
-        http_client=httpx.Client(transport=mock),
-        http_async_client=httpx.AsyncClient(transport=mock),
+        **mock_clients(gateway),
         **kwargs,
     )
 
@@ -170,18 +169,7 @@ async def post(gateway: Gateway, *, use_async: bool, **kwargs: Any) -> dict[str,
 @pytest.fixture
 def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """Record the retry loop's sleeps instead of sleeping (patched only where `_http.client` looks them up)."""
-    delays: list[float] = []
-
-    async def fake_async_sleep(delay: float) -> None:
-        delays.append(delay)
-
-    monkeypatch.setattr(http_client, "time", SimpleNamespace(sleep=delays.append))
-    monkeypatch.setattr(
-        http_client,
-        "asyncio",
-        SimpleNamespace(sleep=fake_async_sleep, get_running_loop=asyncio.get_running_loop),
-    )
-    return delays
+    return record_retry_sleeps(monkeypatch)
 
 
 def fix_jitter(monkeypatch: pytest.MonkeyPatch, value: float) -> None:

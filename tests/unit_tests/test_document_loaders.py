@@ -22,13 +22,13 @@ import pytest
 from langchain_core.documents import Document
 from langchain_core.documents.base import Blob
 
-from langchain_toiotech import files
 from langchain_toiotech._files.objects import FPS_FIELD
 from langchain_toiotech._loader.requests import PAGE_INSTRUCTION, VIDEO_PROMPT
 from langchain_toiotech.document_loaders import ToiotechBlobParser, ToiotechFileLoader
 from langchain_toiotech.errors import BadRequestError, FileLoadError, FileProcessingError, FileProcessingTimeoutError
 from langchain_toiotech.testing import Fault, GatewayEmulator
 from tests._support.paths import FIXTURES
+from tests._support.sleeps import record_polling_sleeps
 
 MODEL = "doubao-seed-1-8"
 REPLY = json.loads((FIXTURES / "ark-doubao_responses_nonstream_reasoning-summary_input-image.json").read_text())
@@ -76,14 +76,7 @@ def check_usage(document: Document, body: dict[str, Any]) -> None:
 
 @pytest.fixture(autouse=True)
 def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    delays: list[float] = []
-
-    async def record(delay: float) -> None:
-        delays.append(delay)
-
-    monkeypatch.setattr(files, "_sleep", delays.append)
-    monkeypatch.setattr(files, "_asleep", record)
-    return delays
+    return record_polling_sleeps(monkeypatch)
 
 
 def make(path: Path, data: bytes) -> Path:

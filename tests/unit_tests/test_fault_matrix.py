@@ -9,13 +9,11 @@ file stays fast; only the read-timeout rows really wait, on a 0.3 s timeout.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import socket
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from types import SimpleNamespace
 from typing import Any
 
 import httpx
@@ -23,7 +21,6 @@ import pytest
 from langchain_core.exceptions import ContextOverflowError
 
 from langchain_toiotech import ChatToiotech
-from langchain_toiotech._http import client as http_client
 from langchain_toiotech._http import retry as http_retry
 from langchain_toiotech.errors import (
     APIConnectionError,
@@ -41,6 +38,7 @@ from langchain_toiotech.errors import (
     StreamError,
 )
 from langchain_toiotech.testing import Fault, GatewayEmulator
+from tests._support.sleeps import record_retry_sleeps
 
 TLS = httpx.create_ssl_context()  # built once; every default httpx client would load the CA bundle again
 API_KEY = "sk-test-fault-matrix"
@@ -119,16 +117,7 @@ def gw(emulator: GatewayEmulator) -> Iterator[GatewayEmulator]:
 @pytest.fixture
 def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """The retry loop's sleeps, recorded instead of slept."""
-    delays: list[float] = []
-
-    async def fake_async_sleep(delay: float) -> None:
-        delays.append(delay)
-
-    monkeypatch.setattr(http_client, "time", SimpleNamespace(sleep=delays.append))
-    monkeypatch.setattr(
-        http_client, "asyncio", SimpleNamespace(sleep=fake_async_sleep, get_running_loop=asyncio.get_running_loop)
-    )
-    return delays
+    return record_retry_sleeps(monkeypatch)
 
 
 def assert_backoff(delays: list[float]) -> None:

@@ -26,6 +26,7 @@ from langchain_toiotech.errors import FileListError, FileProcessingError, FilePr
 from langchain_toiotech.files import ToiotechFiles
 from langchain_toiotech.testing import Fault, GatewayEmulator
 from tests._support.paths import FIXTURES
+from tests._support.sleeps import record_polling_sleeps
 
 ARK_UPLOAD = FIXTURES / "ark-volcengine_files_upload-response_processing.json"
 DEEPSEEK_UPLOAD = FIXTURES / "deepseek_files_upload-response.json"
@@ -38,14 +39,7 @@ PDF = b"%PDF-1.4\n" + b"1 0 obj << >> endobj\n" * 20
 @pytest.fixture
 def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """The polling pauses, recorded instead of slept (sync and async)."""
-    delays: list[float] = []
-
-    async def record(delay: float) -> None:
-        delays.append(delay)
-
-    monkeypatch.setattr(files, "_sleep", delays.append)
-    monkeypatch.setattr(files, "_asleep", record)
-    return delays
+    return record_polling_sleeps(monkeypatch)
 
 
 @pytest.fixture

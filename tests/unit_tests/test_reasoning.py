@@ -14,6 +14,7 @@ from langchain_core.messages import AIMessageChunk
 
 from langchain_toiotech import ChatToiotech
 from langchain_toiotech._shared.reasoning import ThinkTagSplitter, reasoning_from_fields, split_think_tags
+from tests._support.gateways import mock_clients
 
 THINK_CONTENT = "<think>\nI think\n</think>\n\nAnswer"
 
@@ -197,8 +198,7 @@ def model_serving(body: bytes, content_type: str, **kwargs: Any) -> ChatToiotech
     return ChatToiotech(
         model="m",
         api_key="sk-reasoning-test",
-        http_client=httpx.Client(transport=httpx.MockTransport(handler)),
-        http_async_client=httpx.AsyncClient(transport=httpx.MockTransport(handler)),
+        **mock_clients(handler),
         **kwargs,
     )
 

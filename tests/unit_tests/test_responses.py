@@ -18,6 +18,7 @@ from pydantic import BaseModel, SecretStr
 from langchain_toiotech import ChatToiotech
 from langchain_toiotech._responses.request import convert_input, responses_payload, text_format
 from langchain_toiotech.errors import StreamError
+from tests._support.gateways import mock_clients
 
 BASE_URL = "https://gateway.test/v1"
 
@@ -99,8 +100,7 @@ def chat_model(gateway: Gateway, model: str = "gpt-5.1-codex", **kwargs: Any) ->
         model_name=model,
         api_key=SecretStr("sk-test"),
         base_url=BASE_URL,
-        http_client=httpx.Client(transport=httpx.MockTransport(gateway)),
-        http_async_client=httpx.AsyncClient(transport=httpx.MockTransport(gateway)),
+        **mock_clients(gateway),
         **kwargs,
     )
 

@@ -21,6 +21,7 @@ from langchain_toiotech import ChatToiotech
 from langchain_toiotech._responses.response import create_responses_result
 from langchain_toiotech._responses.stream import ResponsesStreamAssembler
 from langchain_toiotech.errors import StreamError
+from tests._support.gateways import mock_clients
 from tests._support.paths import FIXTURES
 
 TEXT_STREAM = FIXTURES / "openai_responses_stream_reasoning-item_output-text-delta.sse"
@@ -114,8 +115,7 @@ def model_for(gateway: Gateway, **kwargs: Any) -> ChatToiotech:
     params = {"model": "gpt-5.1-codex", "api_key": "sk-test", "base_url": "https://gateway.test/v1", **kwargs}
     return ChatToiotech(
         **params,
-        http_client=httpx.Client(transport=httpx.MockTransport(gateway)),
-        http_async_client=httpx.AsyncClient(transport=httpx.MockTransport(gateway)),
+        **mock_clients(gateway),
     )
 
 

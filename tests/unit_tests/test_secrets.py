@@ -12,7 +12,6 @@ import logging
 import warnings
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
-from types import SimpleNamespace
 from typing import Any, ClassVar
 
 import httpx
@@ -28,7 +27,9 @@ from langchain_toiotech import ChatToiotech
 from langchain_toiotech._http import client as http_client
 from langchain_toiotech._http.client import TransportSettings
 from langchain_toiotech.errors import APIConnectionError, APIStatusError, ToiotechError
+from tests._support.gateways import mock_clients
 from tests._support.loopback import serve_loopback
+from tests._support.sleeps import record_retry_sleeps
 
 SECRET = "sk-test-SECRET-1234567890"
 BASE_URL = "https://gateway.test/v1"
@@ -51,28 +52,20 @@ def assert_no_secret(text: object) -> None:
 
 
 def make_model(handler: Any = None, **kwargs: Any) -> ChatToiotech:
-    transport = httpx.MockTransport(handler or (lambda _request: httpx.Response(200, json=COMPLETION)))
+    handler = handler or (lambda _request: httpx.Response(200, json=COMPLETION))
     return ChatToiotech(
         model="gpt-4o-mini",
         api_key=SECRET,
         base_url=kwargs.pop("base_url", BASE_URL),
-        http_client=httpx.Client(transport=transport),
-        http_async_client=httpx.AsyncClient(transport=transport),
+        **mock_clients(handler),
         **kwargs,
     )
 
 
 @pytest.fixture(autouse=True)
 def no_sleep(monkeypatch: pytest.MonkeyPatch) -> None:
-    async def no_async_sleep(_delay: float) -> None:
-        return None
-
-    monkeypatch.setattr(http_client, "time", SimpleNamespace(sleep=lambda _delay: None))
-    monkeypatch.setattr(
-        http_client,
-        "asyncio",
-        SimpleNamespace(sleep=no_async_sleep, get_running_loop=asyncio.get_running_loop),
-    )
+    """The retry back-off is recorded, not slept."""
+    record_retry_sleeps(monkeypatch)
 
 
 # --- the model object ------------------------------------------------------------------------------------------

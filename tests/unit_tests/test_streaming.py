@@ -26,6 +26,7 @@ from langchain_toiotech import ChatToiotech
 from langchain_toiotech._http.events import aiter_chat_chunks, iter_chat_chunks
 from langchain_toiotech.errors import StreamError
 from tests._support.captures import map_usage, sse_body, stream_chunks
+from tests._support.gateways import mock_clients
 from tests._support.paths import FIXTURES
 
 SSE_HEADERS = {"content-type": "text/event-stream"}
@@ -137,8 +138,7 @@ def model_for(gateway: PieceGateway) -> ChatToiotech:
         model="test-model",
         api_key="sk-stream-test",
         max_retries=0,
-        http_client=httpx.Client(transport=httpx.MockTransport(gateway)),
-        http_async_client=httpx.AsyncClient(transport=httpx.MockTransport(gateway)),
+        **mock_clients(gateway),
     )
 
 

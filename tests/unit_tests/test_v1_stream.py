@@ -25,6 +25,7 @@ from tests._support.captures import (
     is_stream_capture,
     sse_body,
 )
+from tests._support.gateways import mock_clients
 from tests._support.messages import summed
 from tests._support.paths import FIXTURES
 from tests.unit_tests.test_responses_captures import with_completed
@@ -49,8 +50,7 @@ def _replaying(capture: Path, *, responses: bool = False, **settings: Any) -> Ch
         model="gpt-5.1-codex" if responses else "capture-model",
         api_key="sk-v1-stream",
         base_url="https://gateway.test/v1",
-        http_client=httpx.Client(transport=httpx.MockTransport(answer)),
-        http_async_client=httpx.AsyncClient(transport=httpx.MockTransport(answer)),
+        **mock_clients(answer),
         **settings,
     )
 
