@@ -63,6 +63,28 @@ class Outcome:
     error: BaseException | None
 
 
+def assert_recovered_or_failed(
+    outcome: Outcome,
+    gw: GatewayEmulator,
+    sleeps: list[float],
+    *,
+    times: int,
+    retries: int,
+    error: type[Exception],
+    cause: type[Exception],
+) -> None:
+    """The first `times` attempts failed: the call recovered if `retries` covered them, else raised `error`."""
+    if times <= retries:
+        assert outcome.error is None, outcome.error
+        assert outcome.text == EXPECTED
+        assert attempts(gw) == times + 1
+    else:
+        assert type(outcome.error) is error
+        assert isinstance(outcome.error.__cause__, cause)
+        assert attempts(gw) == retries + 1
+    assert len(sleeps) == min(times, retries)
+
+
 async def run(model: ChatToiotech, mode: str) -> Outcome:
     parts: list[str] = []
     try:
@@ -306,15 +328,9 @@ async def test_connection_dropped_before_the_answer(
 
     outcome = await run(make_model(gw.base_url), mode)
 
-    if times <= MAX_RETRIES:
-        assert outcome.error is None, outcome.error
-        assert outcome.text == EXPECTED
-        assert attempts(gw) == times + 1
-    else:
-        assert type(outcome.error) is APIConnectionError
-        assert isinstance(outcome.error.__cause__, httpx.RemoteProtocolError)
-        assert attempts(gw) == MAX_RETRIES + 1
-    assert len(sleeps) == min(times, MAX_RETRIES)
+    assert_recovered_or_failed(
+        outcome, gw, sleeps, times=times, retries=MAX_RETRIES, error=APIConnectionError, cause=httpx.RemoteProtocolError
+    )
 
 
 # Each timed-out attempt really waits TIMEOUT, so these rows retry once only; 0.6 s leaves a retried attempt room
@@ -333,15 +349,9 @@ async def test_read_timeout(mode: str, times: int, gw: GatewayEmulator, sleeps: 
 
     outcome = await run(model, mode)
 
-    if times <= TIMEOUT_RETRIES:
-        assert outcome.error is None, outcome.error
-        assert outcome.text == EXPECTED
-        assert attempts(gw) == times + 1
-    else:
-        assert type(outcome.error) is APITimeoutError
-        assert isinstance(outcome.error.__cause__, httpx.ReadTimeout)
-        assert attempts(gw) == TIMEOUT_RETRIES + 1
-    assert len(sleeps) == min(times, TIMEOUT_RETRIES)
+    assert_recovered_or_failed(
+        outcome, gw, sleeps, times=times, retries=TIMEOUT_RETRIES, error=APITimeoutError, cause=httpx.ReadTimeout
+    )
 
 
 @pytest.mark.parametrize("mode", MODES)
