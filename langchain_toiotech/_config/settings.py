@@ -178,16 +178,12 @@ def transport_settings(source: TransportSource) -> TransportSettings:
     """Build the transport settings from the values every toiotech client class declares."""
     from langchain_toiotech._http.client import TransportSettings  # noqa: PLC0415 - the transport loads on first use
 
-    return TransportSettings(
-        base_url=source.base_url,
-        api_key=source.api_key.get_secret_value() if source.api_key else "",
-        timeout=source.timeout,
-        max_retries=source.max_retries,
-        default_headers=source.default_headers,
-        stream_chunk_timeout=source.stream_chunk_timeout,
-        reply_limits=source.reply_limits,
-        stream_total_timeout=source.stream_total_timeout,
-    )
+    # The source's values under the settings' own names: a value added to the source reaches the settings (or
+    # fails at once if they lack it). The caller's httpx clients go to the transports, and the key is unwrapped.
+    values = source._asdict()
+    del values["http_client"], values["http_async_client"]
+    values["api_key"] = source.api_key.get_secret_value() if source.api_key else ""
+    return TransportSettings(**values)
 
 
 _TRANSPORTS_ATTRIBUTE: Final = "_built_transports"
