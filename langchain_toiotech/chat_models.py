@@ -22,7 +22,7 @@ from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable
 from pydantic import model_validator
 
-from langchain_toiotech._config.chat_fields import ChatFields
+from langchain_toiotech._config.chat_fields import SHAPING_FIELDS, ChatFields
 from langchain_toiotech._config.derived import keep_with, kept_with
 from langchain_toiotech._config.serialization import GatewaySerializable
 from langchain_toiotech._shared.profiles import model_family, model_profile
@@ -196,20 +196,10 @@ class ChatToiotech(ChatFields, GatewaySerializable, BaseChatModel):
         # What shapes the request or its reading: tracing shows it, and it keys the LLM cache of a subclass that
         # turns serialisation off. Kept until a field changes (`_config.derived`); each caller gets its own copy.
         if (params := kept_with(self, "identifying_params", self.model_kwargs)) is None:
-            shaping = {
-                "stop": self.stop,
-                "reasoning": self.reasoning,
-                "extra_body": self.extra_body,
-                "video_fps": self.video_fps,
-                "reasoning_pass_back": self.reasoning_pass_back,
-                "use_responses_api": self.use_responses_api,
-                "stream_usage": self.stream_usage,
-                "output_version": self.output_version,
-            }
             params = {
                 "model": self.model,
                 "base_url": self.base_url,
-                **{key: value for key, value in shaping.items() if value is not None},
+                **self._set_fields(SHAPING_FIELDS),
                 **self._default_params,
                 **self.model_kwargs,
             }

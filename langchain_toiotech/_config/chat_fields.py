@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, Final
 
 from pydantic import Field, field_validator
 
@@ -12,6 +13,29 @@ from langchain_toiotech._shared.pass_back import PassBackMode
 
 if TYPE_CHECKING:
     from langchain_toiotech._route import RequestDefaults
+
+_GENERATION_FIELDS: Final = (
+    "temperature",
+    "max_tokens",
+    "max_completion_tokens",
+    "top_p",
+    "n",
+    "seed",
+    "reasoning_effort",
+)
+"""The OpenAI generation fields, sent at the top level of the body when set."""
+
+SHAPING_FIELDS: Final = (
+    "stop",
+    "reasoning",
+    "extra_body",
+    "video_fps",
+    "reasoning_pass_back",
+    "use_responses_api",
+    "stream_usage",
+    "output_version",
+)
+"""Fields beyond the generation ones that shape a request or its reading (`ChatToiotech._identifying_params`)."""
 
 
 class ChatFields(RequestFieldClient):
@@ -85,18 +109,13 @@ class ChatFields(RequestFieldClient):
         """The model's name, under langchain-openai's attribute name (`model` is ours)."""
         return self.model
 
+    def _set_fields(self, names: Iterable[str]) -> dict[str, Any]:
+        """The named fields that are set (not None), in order: what a request body or a trace carries of them."""
+        return {name: value for name in names if (value := getattr(self, name)) is not None}
+
     @property
     def _default_params(self) -> dict[str, Any]:
-        params = {
-            "temperature": self.temperature,
-            "max_tokens": self.max_tokens,
-            "max_completion_tokens": self.max_completion_tokens,
-            "top_p": self.top_p,
-            "n": self.n,
-            "seed": self.seed,
-            "reasoning_effort": self.reasoning_effort,
-        }
-        return {key: value for key, value in params.items() if value is not None}
+        return self._set_fields(_GENERATION_FIELDS)
 
     def _stream_chunk_timeout(self) -> float | None:
         return self.stream_chunk_timeout
