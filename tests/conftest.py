@@ -1,18 +1,23 @@
-"""Shared test configuration: hermetic environment and the VCR setup for cassette replay."""
+"""Shared test configuration: hermetic environment, the VCR setup for cassette replay, the emulator fixtures."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from langchain_tests.conftest import base_vcr_config
 from vcr import VCR
 from vcr.request import Request
 
+from langchain_toiotech.testing import GatewayEmulator
+
 FIXTURES = Path(__file__).parent / "fixtures"
 _REDACTED_HEADERS = ("authorization", "x-api-key", "api-key", "cookie", "set-cookie")
+TLS = httpx.create_ssl_context()  # built once; every default httpx client would load the CA bundle again
 
 
 @pytest.fixture(autouse=True)
@@ -76,3 +81,19 @@ def vcr_cassette_dir() -> str:
 def pytest_recording_configure(config: pytest.Config, vcr: VCR) -> None:
     """Register the JSON-aware body matcher."""
     vcr.register_matcher("json_body", json_body_matcher)
+
+
+@pytest.fixture
+def gw() -> Iterator[GatewayEmulator]:
+    """A fresh emulator with default settings, stopped after the test."""
+    with GatewayEmulator() as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def client(gw: GatewayEmulator) -> Iterator[httpx.Client]:
+    """A plain httpx client for the emulator, authorised with a test key."""
+    with httpx.Client(
+        base_url=gw.base_url, headers={"Authorization": "Bearer sk-test"}, timeout=10, verify=TLS
+    ) as http:
+        yield http

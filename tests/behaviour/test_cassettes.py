@@ -5,7 +5,7 @@ the gateway's or a vendor's documentation shows and the response recorded for it
 request from LangChain inputs (the body matcher fails the test otherwise) and checks the answer against values
 derived from the response fixture. Replay only: pytest-recording's default record mode is `none`.
 
-Re-record against the live gateway: `TOIOTECH_RECORD_API_KEY=sk-... pytest tests/unit_tests/test_cassettes.py
+Re-record against the live gateway: `TOIOTECH_RECORD_API_KEY=sk-... pytest tests/behaviour/test_cassettes.py
 --record-mode=rewrite --allow-hosts=api.toiotech.com,<its address>`, then review the diff (the key is redacted).
 """
 
