@@ -1,4 +1,4 @@
-"""Reading replies in tests: streamed chunks summed into one message, a message's plain text."""
+"""Reading replies in tests: a call made in any of the four modes, streamed chunks summed into one message, text."""
 
 from __future__ import annotations
 
@@ -6,8 +6,11 @@ import functools
 import operator
 from collections.abc import Iterable
 
-from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessageChunk, BaseMessage
+from langchain_core.language_models import BaseChatModel, LanguageModelInput
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.runnables import Runnable
+
+CALL_MODES = ("invoke", "ainvoke", "stream", "astream")
 
 
 def summed(chunks: Iterable[BaseMessage]) -> AIMessageChunk:
@@ -33,3 +36,18 @@ def content_text(message: BaseMessage) -> str:
     """The content of a message that must be plain text (not a list of content blocks)."""
     assert isinstance(message.content, str), f"content is {message.content!r}, not text"
     return message.content
+
+
+async def reply_of(model: Runnable[LanguageModelInput, AIMessage], mode: str, prompt: LanguageModelInput) -> AIMessage:
+    """Call `model` in one of `CALL_MODES` and return the whole reply (a stream's chunks summed).
+
+    A stream is read to its end, so an error it raises midway (or at its end) reaches the caller as it would a user.
+    """
+    if mode == "invoke":
+        return model.invoke(prompt)
+    if mode == "ainvoke":
+        return await model.ainvoke(prompt)
+    if mode == "stream":
+        return summed(list(model.stream(prompt)))
+    assert mode == "astream", f"unknown call mode {mode!r}"
+    return summed([chunk async for chunk in model.astream(prompt)])

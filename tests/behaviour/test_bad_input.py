@@ -17,6 +17,7 @@ from langchain_core.tools import tool
 from pydantic import BaseModel, ValidationError
 
 from langchain_toiotech import ChatToiotech
+from tests._support.messages import CALL_MODES, reply_of
 
 API_KEY = "sk-test-bad-input"
 BASE_URL = "https://gateway.test/v1"
@@ -169,20 +170,7 @@ BAD_MESSAGES = {
 }
 
 
-async def call(model: ChatToiotech, mode: str, messages: Any) -> None:
-    if mode == "invoke":
-        model.invoke(messages)
-    elif mode == "ainvoke":
-        await model.ainvoke(messages)
-    elif mode == "stream":
-        for _chunk in model.stream(messages):
-            pass
-    else:
-        async for _chunk in model.astream(messages):
-            pass
-
-
-@pytest.mark.parametrize("mode", ["invoke", "ainvoke", "stream", "astream"])
+@pytest.mark.parametrize("mode", CALL_MODES)
 @pytest.mark.parametrize(("messages", "fragments"), BAD_MESSAGES.values(), ids=BAD_MESSAGES.keys())
 async def test_bad_messages_fail_before_any_request(
     messages: Any, fragments: list[str], mode: str, gateway: CountingGateway
@@ -190,7 +178,7 @@ async def test_bad_messages_fail_before_any_request(
     model = make_model(gateway)
 
     with pytest.raises(ValueError, match=re.escape(fragments[0])) as caught:
-        await call(model, mode, messages)
+        await reply_of(model, mode, messages)
 
     message = str(caught.value).lower()
     for fragment in fragments:

@@ -7,13 +7,13 @@ from collections.abc import Iterator
 from typing import Any, Literal
 
 import pytest
-from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
+from langchain_core.messages import HumanMessage, ToolMessage
 from langchain_core.tools import tool
 from pydantic import BaseModel
 
 from langchain_toiotech import ChatToiotech, ToiotechEmbeddings
 from langchain_toiotech.testing import GatewayEmulator
-from tests._support.messages import content_text, summed
+from tests._support.messages import CALL_MODES, content_text, reply_of, summed
 
 REASONING_STYLES = ["reasoning_content", "reasoning", "reasoning_details", "think_tags"]
 
@@ -30,18 +30,11 @@ def chat(emulator: GatewayEmulator, **kwargs: Any) -> ChatToiotech:
 
 
 @pytest.mark.parametrize("style", REASONING_STYLES)
-@pytest.mark.parametrize("mode", ["invoke", "stream", "ainvoke", "astream"])
+@pytest.mark.parametrize("mode", CALL_MODES)
 async def test_reasoning_in_every_vendor_style(style: str, mode: str) -> None:
     with GatewayEmulator(reasoning_style=style) as gateway:
         model = chat(gateway)
-        if mode == "invoke":
-            message: AIMessage = model.invoke("Why is the sky blue?")
-        elif mode == "ainvoke":
-            message = await model.ainvoke("Why is the sky blue?")
-        elif mode == "stream":
-            message = summed(list(model.stream("Why is the sky blue?")))
-        else:
-            message = summed([chunk async for chunk in model.astream("Why is the sky blue?")])
+        message = await reply_of(model, mode, "Why is the sky blue?")
     assert message.content == "Hello from the toiotech emulator. You said: Why is the sky blue?"
     assert message.additional_kwargs["reasoning_content"] == "Thinking about: Why is the sky blue?"
     assert message.usage_metadata is not None
@@ -151,18 +144,11 @@ async def test_embeddings_sync_and_async_agree(emulator: GatewayEmulator, encodi
 # --- the Responses route, through the emulator's /responses -------------------------------------------------
 
 
-@pytest.mark.parametrize("mode", ["invoke", "stream", "ainvoke", "astream"])
+@pytest.mark.parametrize("mode", CALL_MODES)
 async def test_responses_only_model_takes_the_responses_route(emulator: GatewayEmulator, mode: str) -> None:
     model = chat(emulator, model="gpt-5.1-codex", reasoning={"effort": "low", "summary": "auto"})
     emulator.clear_requests()
-    if mode == "invoke":
-        message: AIMessage = model.invoke("Explain recursion")
-    elif mode == "ainvoke":
-        message = await model.ainvoke("Explain recursion")
-    elif mode == "stream":
-        message = summed(list(model.stream("Explain recursion")))
-    else:
-        message = summed([chunk async for chunk in model.astream("Explain recursion")])
+    message = await reply_of(model, mode, "Explain recursion")
     (request,) = emulator.requests
     assert request.path == "/v1/responses"
     assert request.body["reasoning"] == {"effort": "low", "summary": "auto"}

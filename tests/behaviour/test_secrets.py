@@ -17,10 +17,8 @@ from typing import Any, ClassVar
 import httpx
 import pytest
 from langchain_core.callbacks import AsyncCallbackHandler, BaseCallbackHandler
-from langchain_core.language_models import LanguageModelInput
 from langchain_core.load import dumpd, dumps
-from langchain_core.messages import AIMessage, BaseMessage
-from langchain_core.runnables import Runnable
+from langchain_core.messages import BaseMessage
 from langchain_core.tracers.base import BaseTracer
 
 from langchain_toiotech import ChatToiotech
@@ -29,6 +27,7 @@ from langchain_toiotech._http.client import TransportSettings
 from langchain_toiotech.errors import APIConnectionError, APIStatusError, ToiotechError
 from tests._support.gateways import mock_clients
 from tests._support.loopback import serve_loopback
+from tests._support.messages import CALL_MODES, reply_of
 from tests._support.sleeps import record_retry_sleeps
 
 SECRET = "sk-test-SECRET-1234567890"
@@ -200,18 +199,17 @@ def timing_out(request: httpx.Request) -> httpx.Response:
     raise httpx.ReadTimeout(msg, request=request)
 
 
-ALL_MODES = ("invoke", "ainvoke", "stream", "astream")
 STREAM_MODES = ("stream", "astream")
 ERROR_GATEWAYS = {
-    "401-echo": (echo_status(401), ALL_MODES),
-    "503-echo-retried": (echo_status(503), ALL_MODES),
-    "429-echo-retried": (echo_status(429), ALL_MODES),
-    "200-json-error-echo": (echo_in_band_json, ALL_MODES),
-    "mid-stream-error-echo": (echo_mid_stream, ALL_MODES),
+    "401-echo": (echo_status(401), CALL_MODES),
+    "503-echo-retried": (echo_status(503), CALL_MODES),
+    "429-echo-retried": (echo_status(429), CALL_MODES),
+    "200-json-error-echo": (echo_in_band_json, CALL_MODES),
+    "mid-stream-error-echo": (echo_mid_stream, CALL_MODES),
     "stream-event-not-json": (echo_bad_stream_event, STREAM_MODES),
     "stream-answered-with-text": (echo_non_stream_body, STREAM_MODES),
-    "connection-refused": (unreachable, ALL_MODES),
-    "read-timeout": (timing_out, ALL_MODES),
+    "connection-refused": (unreachable, CALL_MODES),
+    "read-timeout": (timing_out, CALL_MODES),
 }
 
 
@@ -227,19 +225,6 @@ def gateway_cases(gateways: dict[str, tuple[Any, tuple[str, ...]]]) -> list[Any]
 ERROR_CASES = gateway_cases(ERROR_GATEWAYS)
 
 
-async def run(model: Runnable[LanguageModelInput, AIMessage], mode: str) -> None:
-    if mode == "invoke":
-        model.invoke("hi")
-    elif mode == "ainvoke":
-        await model.ainvoke("hi")
-    elif mode == "stream":
-        for _chunk in model.stream("hi"):
-            pass
-    else:
-        async for _chunk in model.astream("hi"):
-            pass
-
-
 def error_chain(error: BaseException) -> Iterator[BaseException]:
     seen: BaseException | None = error
     while seen is not None:
@@ -252,7 +237,7 @@ async def test_error_messages_never_contain_the_key(handler: Any, mode: str) -> 
     model = make_model(handler, max_retries=1)
 
     with pytest.raises(ToiotechError) as caught:
-        await run(model, mode)
+        await reply_of(model, mode, "hi")
 
     for error in error_chain(caught.value):
         assert_no_secret(str(error))
@@ -361,8 +346,6 @@ def test_validation_errors_never_print_the_key_given_first(factory: str, bad_arg
 
 # --- the emulator's request log and the tracing payloads of every call path ------------------------------------
 
-CALL_MODES = ["invoke", "ainvoke", "stream", "astream"]
-
 
 @pytest.mark.parametrize("mode", CALL_MODES)
 async def test_emulator_request_log_never_holds_the_key(mode: str) -> None:
@@ -372,10 +355,10 @@ async def test_emulator_request_log_never_holds_the_key(mode: str) -> None:
     with GatewayEmulator(api_key=SECRET, reasoning_style=None) as gw:
         gw.enqueue_fault(Fault(status=503), path="/chat/completions")  # a retried attempt is logged too
         model = ChatToiotech(model="gpt-4o-mini", api_key=SECRET, base_url=gw.base_url, max_retries=1)
-        await run(model, mode)
+        await reply_of(model, mode, "hi")
         wrong = ChatToiotech(model="gpt-4o-mini", api_key=f"{SECRET}-wrong", base_url=gw.base_url, max_retries=0)
         with pytest.raises(ToiotechError) as rejected:
-            await run(wrong, mode)
+            await reply_of(wrong, mode, "hi")
         log = gw.requests
 
     assert "401" in str(rejected.value)
@@ -395,16 +378,7 @@ async def test_langsmith_params_and_callback_payloads_never_hold_the_key(mode: s
             model="gpt-4o-mini", api_key=SECRET, base_url=gw.base_url, temperature=0.3, default_headers={"X-T": "1"}
         )
         bound = model.bind(stop=["END"], max_tokens=64).with_config(callbacks=[callback])
-        if mode == "invoke":
-            bound.invoke("hi")
-        elif mode == "ainvoke":
-            await bound.ainvoke("hi")
-        elif mode == "stream":
-            for _chunk in bound.stream("hi"):
-                pass
-        else:
-            async for _chunk in bound.astream("hi"):
-                pass
+        await reply_of(bound, mode, "hi")
 
     serialized, invocation_params, metadata = callback.seen
     assert metadata["ls_provider"] == "toiotech"  # these are the LangSmith params a tracer records
@@ -461,9 +435,9 @@ def everything_in(error: BaseException) -> list[object]:
 
 
 CALLBACK_GATEWAYS = {
-    "401-echo-body-header-name": (echo_everywhere, ALL_MODES),
-    "503-echo-retried": (echo_status(503), ALL_MODES),
-    "200-json-error-echo": (echo_in_band_json, ALL_MODES),
+    "401-echo-body-header-name": (echo_everywhere, CALL_MODES),
+    "503-echo-retried": (echo_status(503), CALL_MODES),
+    "200-json-error-echo": (echo_in_band_json, CALL_MODES),
     "mid-stream-error-echo": (echo_mid_stream, STREAM_MODES),
 }
 CALLBACK_CASES = gateway_cases(CALLBACK_GATEWAYS)
@@ -477,7 +451,7 @@ async def test_callbacks_and_tracers_never_receive_the_key_from_an_error_body(ha
     model = make_model(handler, max_retries=1).with_config(callbacks=[sync_handler, async_handler, tracer])
 
     with pytest.raises(ToiotechError) as caught:
-        await run(model, mode)
+        await reply_of(model, mode, "hi")
 
     errors = [entry[1][0] for entry in sync_handler.seen if entry[0] == "on_llm_error"]
     assert errors, "on_llm_error really ran"

@@ -38,6 +38,7 @@ from langchain_toiotech.errors import (
     StreamError,
 )
 from tests._support.gateways import mock_clients
+from tests._support.messages import CALL_MODES, content_text, reply_of
 from tests._support.paths import FIXTURES
 from tests._support.sleeps import record_retry_sleeps
 
@@ -45,7 +46,6 @@ SSE_FIXTURE = FIXTURES / "openai_chat-completions_stream_text-after-tool-result_
 API_KEY = "sk-test-transport-key"
 BASE_URL = "https://gateway.test/v1"
 CHAT_URL = f"{BASE_URL}/chat/completions"
-MODES = ["invoke", "ainvoke", "stream", "astream"]
 RETRIED_STATUSES = {
     408: APIStatusError,
     409: APIStatusError,
@@ -147,13 +147,7 @@ def settings(**kwargs: Any) -> TransportSettings:
 
 async def call(model: ChatToiotech, mode: str) -> str:
     """Run the model one way and return the text it produced."""
-    if mode == "invoke":
-        return str(model.invoke("hi").content)
-    if mode == "ainvoke":
-        return str((await model.ainvoke("hi")).content)
-    if mode == "stream":
-        return "".join(str(chunk.content) for chunk in model.stream("hi"))
-    return "".join([str(chunk.content) async for chunk in model.astream("hi")])
+    return content_text(await reply_of(model, mode, "hi"))
 
 
 async def post(gateway: Gateway, *, use_async: bool, **kwargs: Any) -> dict[str, Any]:
@@ -179,7 +173,7 @@ def fix_jitter(monkeypatch: pytest.MonkeyPatch, value: float) -> None:
 # --- which statuses are retried ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("mode", CALL_MODES)
 @pytest.mark.parametrize("code", RETRIED_STATUSES)
 async def test_retried_status_succeeds_on_a_later_attempt(code: int, mode: str, sleeps: list[float]) -> None:
     gateway = Gateway(status(code), answer)
@@ -191,7 +185,7 @@ async def test_retried_status_succeeds_on_a_later_attempt(code: int, mode: str, 
     assert len(sleeps) == 1
 
 
-@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("mode", CALL_MODES)
 @pytest.mark.parametrize(("code", "error_class"), FINAL_STATUSES.items())
 async def test_final_status_is_never_retried(
     code: int, error_class: type[APIStatusError], mode: str, sleeps: list[float]
@@ -207,7 +201,7 @@ async def test_final_status_is_never_retried(
     assert sleeps == []
 
 
-@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("mode", CALL_MODES)
 async def test_max_retries_zero_means_one_attempt(mode: str, sleeps: list[float]) -> None:
     gateway = Gateway(status(503), answer)
 
@@ -218,7 +212,7 @@ async def test_max_retries_zero_means_one_attempt(mode: str, sleeps: list[float]
     assert sleeps == []
 
 
-@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("mode", CALL_MODES)
 @pytest.mark.parametrize(("code", "error_class"), RETRIED_STATUSES.items())
 async def test_retries_exhausted_raise_the_status_error(
     code: int, error_class: type[APIStatusError], mode: str, sleeps: list[float]
@@ -339,7 +333,7 @@ async def test_backoff_bounds_per_attempt_with_real_jitter(seed: int, sleeps: li
 # --- connection failures --------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("mode", CALL_MODES)
 async def test_connection_error_is_retried_then_succeeds(mode: str, sleeps: list[float]) -> None:
     gateway = Gateway(httpx.ConnectError, httpx.ConnectError, answer)
 
@@ -348,31 +342,27 @@ async def test_connection_error_is_retried_then_succeeds(mode: str, sleeps: list
     assert len(sleeps) == 2
 
 
-@pytest.mark.parametrize("mode", MODES)
-async def test_connection_error_exhausted(mode: str, sleeps: list[float]) -> None:
-    gateway = Gateway(httpx.ConnectError)
+@pytest.mark.parametrize("mode", CALL_MODES)
+@pytest.mark.parametrize(
+    ("failure", "retries", "timeout"),
+    [(httpx.ConnectError, 2, False), (httpx.ReadTimeout, 1, True)],
+    ids=["connection-error-exhausted", "read-timeout-becomes-api-timeout-error"],
+)
+async def test_a_transport_failure_that_outlasts_the_retries_is_typed(
+    *, failure: type[httpx.TransportError], retries: int, timeout: bool, mode: str, sleeps: list[float]
+) -> None:
+    # Both are connection errors to LangChain; only a timeout is also APITimeoutError / ModelTimeoutError.
+    gateway = Gateway(failure)
 
     with pytest.raises(APIConnectionError) as caught:
-        await call(make_model(gateway, max_retries=2), mode)
+        await call(make_model(gateway, max_retries=retries), mode)
 
     assert isinstance(caught.value, ModelConnectionError)
-    assert not isinstance(caught.value, APITimeoutError)
-    assert isinstance(caught.value.__cause__, httpx.ConnectError)
-    assert gateway.attempts == 3
-    assert len(sleeps) == 2
-
-
-@pytest.mark.parametrize("mode", MODES)
-async def test_read_timeout_becomes_api_timeout_error(mode: str, sleeps: list[float]) -> None:
-    gateway = Gateway(httpx.ReadTimeout)
-
-    with pytest.raises(APITimeoutError) as caught:
-        await call(make_model(gateway, max_retries=1), mode)
-
-    assert isinstance(caught.value, ModelTimeoutError)
-    assert isinstance(caught.value, ModelConnectionError)
-    assert gateway.attempts == 2
-    assert len(sleeps) == 1
+    assert isinstance(caught.value, APITimeoutError) is timeout
+    assert isinstance(caught.value, ModelTimeoutError) is timeout
+    assert isinstance(caught.value.__cause__, failure)
+    assert gateway.attempts == retries + 1
+    assert len(sleeps) == retries
 
 
 # --- streams: retried before they start, never after -------------------------------------------------------------
@@ -446,7 +436,7 @@ async def test_stream_retried_on_429_before_it_starts(mode: str, sleeps: list[fl
 # --- what is sent ----------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("mode", CALL_MODES)
 async def test_headers_sent(mode: str) -> None:
     gateway = Gateway(answer)
 
@@ -476,7 +466,7 @@ async def test_base_url_joining(base_url: str) -> None:
     assert [request.method for request in gateway.requests] == ["POST", "POST"]
 
 
-@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("mode", CALL_MODES)
 @pytest.mark.parametrize(
     ("timeout", "expected"),
     [
@@ -497,7 +487,7 @@ async def test_timeout_passed_through(timeout: Any, expected: dict[str, float], 
     assert gateway.requests[0].extensions["timeout"] == expected
 
 
-@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("mode", CALL_MODES)
 async def test_stream_chunk_timeout_applies_to_streams_only(mode: str) -> None:
     gateway = Gateway(answer)
 
