@@ -178,24 +178,42 @@ async def test_a_stream_without_content_ends_at_the_timeout(*, filler: bytes, us
     assert elapsed < TIMEOUT + MARGIN
 
 
-@pytest.mark.parametrize("use_async", [False, True], ids=["stream", "astream"])
-async def test_pings_after_content_keep_a_stream_alive(*, use_async: bool) -> None:
-    # Once content has come, the first-content bound is spent: only the stall guard and the total bound remain.
-    def behave(exchange: Exchange) -> None:
-        if exchange.read_request() is None or not exchange.send(CHUNKED_SSE_HEAD + WORD):
+def pings_after_content(exchange: Exchange) -> None:
+    """A word, then 2.4 s of pings (beyond `timeout`), then the stream's end."""
+    if exchange.read_request() is None or not exchange.send(CHUNKED_SSE_HEAD + WORD):
+        return
+    for _ in range(8):
+        if exchange.wait(0.3) or not exchange.send(PING):
             return
-        for _ in range(8):  # 2.4 s of pings, beyond `timeout`
-            if exchange.wait(0.3) or not exchange.send(PING):
-                return
-        exchange.send(sse(chat_chunk(finish="stop")) + sse("[DONE]") + b"0\r\n\r\n")
+    exchange.send(sse(chat_chunk(finish="stop")) + sse("[DONE]") + b"0\r\n\r\n")
 
+
+def silence_after_content(exchange: Exchange) -> None:
+    """A word, then 1.6 s of silence (beyond `timeout`, within `stream_chunk_timeout`), then a word and the end."""
+    if exchange.read_request() is not None and exchange.send(CHUNKED_SSE_HEAD + WORD) and not exchange.wait(1.6):
+        exchange.send(WORD + sse(chat_chunk(finish="stop")) + sse("[DONE]") + b"0\r\n\r\n")
+
+
+@pytest.mark.parametrize("use_async", [False, True], ids=["stream", "astream"])
+@pytest.mark.parametrize(
+    ("behave", "stream_chunk_timeout", "text"),
+    [
+        # Once content has come, the first-content bound is spent: only the stall guard and the total bound remain.
+        pytest.param(pings_after_content, 1.0, "word ", id="pings-keep-it-alive"),
+        # A reasoning model may pause longer than `timeout` mid-answer; `stream_chunk_timeout` is what allows it.
+        pytest.param(silence_after_content, 4.0, "word word ", id="silence-bounded-by-stream-chunk-timeout"),
+    ],
+)
+async def test_after_the_first_content_timeout_no_longer_bounds_the_stream(
+    *, behave: Callable[[Exchange], None], stream_chunk_timeout: float, text: str, use_async: bool
+) -> None:
     with HostileServer(behave) as server:
-        model = make_model(server, timeout=1.0, stream_chunk_timeout=1.0)
+        model = make_model(server, timeout=1.0, stream_chunk_timeout=stream_chunk_timeout)
         call = (lambda: model.astream("hi")) if use_async else (lambda: model.stream("hi"))
         error, _, chunks = await timed_call(call, use_async=use_async)
 
     assert error is None, error
-    assert "".join(str(chunk.content) for chunk in chunks) == "word "
+    assert "".join(str(chunk.content) for chunk in chunks) == text
 
 
 @pytest.mark.parametrize("use_async", [False, True], ids=["stream", "astream"])
@@ -227,24 +245,6 @@ def test_proxy_pools_from_the_environment_get_the_backend_too(monkeypatch: pytes
         assert install_deadline_backend(client)
         pools = [client._transport._pool] + [mount._pool for mount in client._mounts.values() if mount]  # type: ignore[attr-defined]
         assert all(isinstance(pool._network_backend, DeadlineBackend) for pool in pools)
-
-
-@pytest.mark.parametrize("use_async", [False, True], ids=["stream", "astream"])
-async def test_after_the_first_content_silences_are_bounded_by_stream_chunk_timeout_not_timeout(
-    *, use_async: bool
-) -> None:
-    # A reasoning model may pause longer than `timeout` mid-answer; `stream_chunk_timeout` is what allows it.
-    def behave(exchange: Exchange) -> None:
-        if exchange.read_request() is not None and exchange.send(CHUNKED_SSE_HEAD + WORD) and not exchange.wait(1.6):
-            exchange.send(WORD + sse(chat_chunk(finish="stop")) + sse("[DONE]") + b"0\r\n\r\n")
-
-    with HostileServer(behave) as server:
-        model = make_model(server, timeout=1.0, stream_chunk_timeout=4.0)
-        call = (lambda: model.astream("hi")) if use_async else (lambda: model.stream("hi"))
-        error, _, chunks = await timed_call(call, use_async=use_async)
-
-    assert error is None, error
-    assert "".join(str(chunk.content) for chunk in chunks) == "word word "
 
 
 def test_capped_timeout_keeps_the_timeouts_that_fit_and_cuts_the_others_to_the_time_left() -> None:

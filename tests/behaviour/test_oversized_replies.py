@@ -95,6 +95,23 @@ SSE = "text/event-stream"
 JSON = "application/json"
 LINE_OF_300_MB = repeated(b"x" * MIB, 300 * MIB, first=b"data: ")
 LINES_WITHOUT_A_BLANK_LINE = repeated(b"data: " + b"y" * 1017 + b"\n", 600 * MIB)
+
+
+def cut_at_the_event_limit(case_id: str, head: bytes, body: Any, sent_mib: int, what: str) -> Hostile:
+    """A stream case that `max_event_bytes` (64 MiB) must cut, on both stream modes; `what` is "line" or "event"."""
+    return Hostile(
+        case_id,
+        head,
+        body,
+        sent_mib,
+        ("stream", "astream"),
+        "ResponseTooLargeError",
+        "max_event_bytes",
+        f"one stream {what} larger than 67,108,864 bytes",
+        64 + BASELINE_MIB + 32,
+    )
+
+
 CASES = [
     Hostile(
         "gzip-bomb-200-json",
@@ -118,38 +135,16 @@ CASES = [
         "Error code: 500",
         1 + BASELINE_MIB + 32,
     ),
-    Hostile(
+    cut_at_the_event_limit(
         "gzip-bomb-sse",
         http_head("200 OK", SSE, encoding="gzip", length=len(BOMB)),
         lambda: [BOMB],
         BOMB_INFLATED // MIB,
-        ("stream", "astream"),
-        "ResponseTooLargeError",
-        "max_event_bytes",
-        "one stream line larger than 67,108,864 bytes",
-        64 + BASELINE_MIB + 32,
+        "line",
     ),
-    Hostile(
-        "sse-line-of-300-mb",
-        http_head("200 OK", SSE),
-        LINE_OF_300_MB,
-        300,
-        ("stream", "astream"),
-        "ResponseTooLargeError",
-        "max_event_bytes",
-        "one stream line larger than 67,108,864 bytes",
-        64 + BASELINE_MIB + 32,
-    ),
-    Hostile(
-        "sse-data-lines-without-a-blank-line",
-        http_head("200 OK", SSE),
-        LINES_WITHOUT_A_BLANK_LINE,
-        600,
-        ("stream", "astream"),
-        "ResponseTooLargeError",
-        "max_event_bytes",
-        "one stream event larger than 67,108,864 bytes",
-        64 + BASELINE_MIB + 32,
+    cut_at_the_event_limit("sse-line-of-300-mb", http_head("200 OK", SSE), LINE_OF_300_MB, 300, "line"),
+    cut_at_the_event_limit(
+        "sse-data-lines-without-a-blank-line", http_head("200 OK", SSE), LINES_WITHOUT_A_BLANK_LINE, 600, "event"
     ),
 ]
 
