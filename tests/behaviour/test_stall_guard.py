@@ -21,6 +21,7 @@ from langchain_core.exceptions import ModelTimeoutError
 from langchain_toiotech import ChatToiotech
 from langchain_toiotech.errors import APITimeoutError
 from langchain_toiotech.testing import Fault, GatewayEmulator
+from tests._support.hostile_server import chat_chunk
 
 TLS = httpx.create_ssl_context()
 API_KEY = "sk-test-stall-guard"
@@ -134,16 +135,6 @@ async def test_a_slow_but_steady_stream_outlasts_the_guard(*, use_async: bool, g
     assert outcome.text == EXPECTED
 
 
-def chunk(content: str | None = None, finish: str | None = None) -> dict[str, Any]:
-    delta = {"content": content} if content is not None else {}
-    return {
-        "id": "chatcmpl-pings",
-        "object": "chat.completion.chunk",
-        "model": "gpt-4o-mini",
-        "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
-    }
-
-
 PING_GAP = GUARD / 3
 PINGS = 5  # the quiet time between the two words is (PINGS + 1) * PING_GAP, twice the guard
 
@@ -157,16 +148,18 @@ async def test_pings_keep_a_quiet_stream_alive(*, pings: bool, use_async: bool) 
         if pings:
             # Every scripted item is one pacing step: the gap between the words is filled with pings.
             events: list[dict[str, Any] | str] = [
-                chunk("Hello"),
+                chat_chunk("Hello"),
                 *[": PING"] * PINGS,
-                chunk(" world"),
-                chunk(finish="stop"),
+                chat_chunk(" world"),
+                chat_chunk(finish="stop"),
                 "[DONE]",
             ]
             gw.enqueue_reply(CHAT, sse_events=events)
         else:
             # The same quiet time with nothing on the wire.
-            gw.enqueue_reply(CHAT, sse_events=[chunk("Hello"), chunk(" world"), chunk(finish="stop"), "[DONE]"])
+            gw.enqueue_reply(
+                CHAT, sse_events=[chat_chunk("Hello"), chat_chunk(" world"), chat_chunk(finish="stop"), "[DONE]"]
+            )
             gw.enqueue_fault(Fault(stall_after_events=1, stall_seconds=(PINGS + 1) * PING_GAP), path=CHAT)
 
         outcome = await stream_text(make_model(gw, max_retries=0), use_async=use_async)

@@ -27,6 +27,7 @@ from langchain_toiotech._loader.requests import PAGE_INSTRUCTION, VIDEO_PROMPT
 from langchain_toiotech.document_loaders import ToiotechBlobParser, ToiotechFileLoader
 from langchain_toiotech.errors import BadRequestError, FileLoadError, FileProcessingError, FileProcessingTimeoutError
 from langchain_toiotech.testing import Fault, GatewayEmulator
+from tests._support.local_files import calls, make, sparse
 from tests._support.paths import FIXTURES
 from tests._support.sleeps import record_polling_sleeps
 
@@ -79,12 +80,6 @@ def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     return record_polling_sleeps(monkeypatch)
 
 
-def make(path: Path, data: bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
-    return path
-
-
 def loader_for(gw: GatewayEmulator, paths: Any, **kwargs: Any) -> ToiotechFileLoader:
     return ToiotechFileLoader(paths, MODEL, api_key="sk-test", base_url=gw.base_url, **kwargs)
 
@@ -102,10 +97,6 @@ async def drain(loader: ToiotechFileLoader, use_async: bool, seen: list[Document
             seen.append(document)  # noqa: PERF401 - one by one: a comprehension would lose them on the error
     else:
         seen.extend(loader.lazy_load())  # extend appends while it iterates, so they survive the error
-
-
-def calls(gw: GatewayEmulator) -> list[str]:
-    return [f"{request.method} {request.path}" for request in gw.requests]
 
 
 def responses_bodies(gw: GatewayEmulator) -> list[dict[str, Any]]:
@@ -469,12 +460,6 @@ def test_processing_timeout_deletes_the_upload(gw: GatewayEmulator, tmp_path: Pa
 
 
 # -- bad input: before any request ------------------------------------------------------------------------------------
-
-
-def sparse(path: Path, size: int) -> Path:
-    with path.open("wb") as handle:
-        handle.truncate(size)
-    return path
 
 
 @pytest.mark.parametrize(

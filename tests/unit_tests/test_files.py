@@ -25,6 +25,7 @@ from langchain_toiotech._http import client as http_client
 from langchain_toiotech.errors import FileListError, FileProcessingError, FileProcessingTimeoutError, NotFoundError
 from langchain_toiotech.files import ToiotechFiles
 from langchain_toiotech.testing import Fault, GatewayEmulator
+from tests._support.local_files import calls, make, sparse
 from tests._support.paths import FIXTURES
 from tests._support.sleeps import record_polling_sleeps
 
@@ -52,17 +53,8 @@ def video(tmp_path: Path) -> Path:
     return make(tmp_path / "clip.mp4", MP4)
 
 
-def make(path: Path, data: bytes) -> Path:
-    path.write_bytes(data)
-    return path
-
-
 def client_for(gw: GatewayEmulator, **kwargs: Any) -> ToiotechFiles:
     return ToiotechFiles(api_key="sk-test", base_url=gw.base_url, **kwargs)
-
-
-def calls(gw: GatewayEmulator) -> list[str]:
-    return [f"{request.method} {request.path}" for request in gw.requests]
 
 
 # -- file objects ---------------------------------------------------------------------------------------------
@@ -192,12 +184,6 @@ def test_stock_new_api_answers_501_as_not_found(png: Path) -> None:
 
 
 # -- bad input: rejected before any request -------------------------------------------------------------------
-
-
-def sparse(path: Path, size: int) -> Path:
-    with path.open("wb") as handle:
-        handle.truncate(size)
-    return path
 
 
 @pytest.mark.parametrize(

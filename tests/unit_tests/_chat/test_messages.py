@@ -20,6 +20,7 @@ from typing_extensions import TypedDict
 from langchain_toiotech import ChatToiotech
 from langchain_toiotech._chat.messages import convert_message_to_dict, create_chat_result
 from langchain_toiotech.errors import StreamError
+from tests._support.replies import chat_completion
 
 
 class Recorder:
@@ -37,13 +38,14 @@ class Recorder:
 
 
 def reply(message: dict[str, Any], finish_reason: str = "stop") -> dict[str, Any]:
-    return {
-        "id": "chatcmpl-9",
-        "model": "gpt-4o-mini",
-        "system_fingerprint": "fp_1",
-        "choices": [{"index": 0, "message": {"role": "assistant", **message}, "finish_reason": finish_reason}],
-        "usage": {"prompt_tokens": 9, "completion_tokens": 4, "total_tokens": 13},
-    }
+    return chat_completion(
+        message,
+        finish_reason,
+        id="chatcmpl-9",
+        model="gpt-4o-mini",
+        system_fingerprint="fp_1",
+        usage={"prompt_tokens": 9, "completion_tokens": 4, "total_tokens": 13},
+    )
 
 
 MESSAGE_TABLE = [

@@ -344,12 +344,12 @@ async def test_connection_error_is_retried_then_succeeds(mode: str, sleeps: list
 
 @pytest.mark.parametrize("mode", CALL_MODES)
 @pytest.mark.parametrize(
-    ("failure", "retries", "timeout"),
+    ("failure", "retries", "is_timeout"),
     [(httpx.ConnectError, 2, False), (httpx.ReadTimeout, 1, True)],
     ids=["connection-error-exhausted", "read-timeout-becomes-api-timeout-error"],
 )
 async def test_a_transport_failure_that_outlasts_the_retries_is_typed(
-    *, failure: type[httpx.TransportError], retries: int, timeout: bool, mode: str, sleeps: list[float]
+    *, failure: type[httpx.TransportError], retries: int, is_timeout: bool, mode: str, sleeps: list[float]
 ) -> None:
     # Both are connection errors to LangChain; only a timeout is also APITimeoutError / ModelTimeoutError.
     gateway = Gateway(failure)
@@ -358,8 +358,8 @@ async def test_a_transport_failure_that_outlasts_the_retries_is_typed(
         await call(make_model(gateway, max_retries=retries), mode)
 
     assert isinstance(caught.value, ModelConnectionError)
-    assert isinstance(caught.value, APITimeoutError) is timeout
-    assert isinstance(caught.value, ModelTimeoutError) is timeout
+    assert isinstance(caught.value, APITimeoutError) is is_timeout
+    assert isinstance(caught.value, ModelTimeoutError) is is_timeout
     assert isinstance(caught.value.__cause__, failure)
     assert gateway.attempts == retries + 1
     assert len(sleeps) == retries

@@ -19,6 +19,7 @@ from langchain_core.tools import tool
 from langchain_toiotech import ChatToiotech
 from langchain_toiotech._shared.pass_back import GEMINI_SKIP_SIGNATURE
 from langchain_toiotech.testing import GatewayEmulator
+from tests._support.replies import chat_completion
 
 QUESTION = "Weather in Paris tomorrow?"
 FIRST_THOUGHT = "I need the date first."
@@ -104,16 +105,6 @@ RULES: dict[str, PassBack] = {
 }
 
 
-def completion(message: dict[str, Any], finish_reason: str) -> dict[str, Any]:
-    return {
-        "id": "chatcmpl-pb",
-        "object": "chat.completion",
-        "model": "m",
-        "choices": [{"index": 0, "message": {"role": "assistant", **message}, "finish_reason": finish_reason}],
-        "usage": {"prompt_tokens": 5, "completion_tokens": 3, "total_tokens": 8},
-    }
-
-
 def stream_events(message: dict[str, Any], finish_reason: str) -> list[dict[str, Any] | str]:
     head = {"id": "chatcmpl-pb", "object": "chat.completion.chunk", "model": "m"}
     deltas: list[dict[str, Any]] = [{"role": "assistant", "content": ""}]
@@ -166,7 +157,7 @@ def script(backend: Backend, second_thought: str, *, stream: bool) -> None:
         if stream:
             backend.enqueue_reply("/chat/completions", sse_events=stream_events(message, finish))
         else:
-            backend.enqueue_reply("/chat/completions", json_body=completion(message, finish))
+            backend.enqueue_reply("/chat/completions", json_body=chat_completion(message, finish, id="chatcmpl-pb"))
 
 
 def expected_turns(model: str, second_thought: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -316,7 +307,7 @@ def test_gemini_signatures_travel_back_on_every_later_turn(gw: GatewayEmulator, 
         if stream:
             gw.enqueue_reply("/chat/completions", sse_events=stream_events(message, finish))
         else:
-            gw.enqueue_reply("/chat/completions", json_body=completion(message, finish))
+            gw.enqueue_reply("/chat/completions", json_body=chat_completion(message, finish, id="chatcmpl-pb"))
     run_loop(chat(gw, "gemini-3-pro-preview"), stream=stream)
     third = sent_messages(gw)[2]
     assert third[1] == {"role": "assistant", "content": None, "tool_calls": [signed[0]]}

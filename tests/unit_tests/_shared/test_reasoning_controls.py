@@ -12,6 +12,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMe
 
 from langchain_toiotech import ChatToiotech
 from langchain_toiotech._shared.pass_back import GEMINI_SKIP_SIGNATURE, TOOL_CALL_EXTRAS_KEY
+from tests._support.replies import chat_completion
 
 Handler = Callable[[httpx.Request], httpx.Response]
 
@@ -35,15 +36,6 @@ class Gateway:
 
     def async_model(self, **kwargs: Any) -> ChatToiotech:
         return ChatToiotech(http_async_client=httpx.AsyncClient(transport=httpx.MockTransport(self)), **kwargs)
-
-
-def completion(message: dict[str, Any], finish_reason: str = "stop") -> dict[str, Any]:
-    return {
-        "id": "chatcmpl-1",
-        "model": "m",
-        "choices": [{"index": 0, "message": {"role": "assistant", **message}, "finish_reason": finish_reason}],
-        "usage": {"prompt_tokens": 5, "completion_tokens": 3, "total_tokens": 8},
-    }
 
 
 def sse(*chunks: dict[str, Any]) -> str:
@@ -98,7 +90,7 @@ KNOB_TABLE = [
 
 @pytest.mark.parametrize(("model_name", "knob", "expected"), KNOB_TABLE)
 def test_knob_translates_to_family_fields(model_name: str, knob: dict[str, Any], expected: dict[str, Any]) -> None:
-    gateway = Gateway([completion({"content": "ok"})])
+    gateway = Gateway([chat_completion({"content": "ok"})])
     gateway.model(model=model_name, reasoning=knob).invoke("hi")
     body = gateway.bodies[0]
     for key, value in expected.items():
@@ -135,7 +127,7 @@ def test_knob_a_family_cannot_express_fails_at_construction(
 
 
 def test_knob_at_call_time_is_checked_before_any_request() -> None:
-    gateway = Gateway([completion({"content": "ok"})])
+    gateway = Gateway([chat_completion({"content": "ok"})])
     model = gateway.model(model="claude-sonnet-4-5")
     with pytest.raises(ValueError, match="Unknown reasoning keys"):
         model.invoke("hi", reasoning={"level": 3})
@@ -145,7 +137,7 @@ def test_knob_at_call_time_is_checked_before_any_request() -> None:
 
 
 def test_raw_vendor_fields_win_over_the_knob() -> None:
-    gateway = Gateway([completion({"content": "ok"})])
+    gateway = Gateway([chat_completion({"content": "ok"})])
     model = gateway.model(
         model="doubao-seed-1-8",
         reasoning={"effort": "low", "enabled": True},
@@ -169,7 +161,7 @@ def test_raw_vendor_fields_win_over_the_knob() -> None:
     ],
 )
 def test_raw_controls_pass_through_unchanged(extra_body: dict[str, Any], expected_key: str) -> None:
-    gateway = Gateway([completion({"content": "ok"})])
+    gateway = Gateway([chat_completion({"content": "ok"})])
     gateway.model(model="any", extra_body=extra_body).invoke("hi")
     assert gateway.bodies[0][expected_key] == extra_body[expected_key]
 
@@ -191,7 +183,7 @@ def tool_turn_history(reasoning_in: str = "kwargs") -> list[BaseMessage]:
 
 @pytest.mark.parametrize("source", ["anthropic", "v1"])
 def test_reasoning_from_other_chat_models_content_blocks_is_passed_back(source: str) -> None:
-    gateway = Gateway([completion({"content": "ok"})])
+    gateway = Gateway([chat_completion({"content": "ok"})])
     gateway.model(model="kimi-k2-thinking").invoke(tool_turn_history(source))
     assistant = gateway.bodies[0]["messages"][1]
     assert assistant["reasoning_content"] == "Need the weather."
@@ -201,7 +193,7 @@ def test_reasoning_from_other_chat_models_content_blocks_is_passed_back(source: 
 def test_reasoning_details_travel_back_verbatim_unless_never() -> None:
     details = [{"type": "reasoning.text", "text": "t", "signature": "abc", "format": "anthropic-claude-v1", "index": 0}]
     history = [HumanMessage("hi"), AIMessage("yo", additional_kwargs={"reasoning_details": details}), HumanMessage("?")]
-    kept, dropped = Gateway([completion({"content": "ok"})]), Gateway([completion({"content": "ok"})])
+    kept, dropped = Gateway([chat_completion({"content": "ok"})]), Gateway([chat_completion({"content": "ok"})])
     kept.model(model="claude-sonnet-4-5").invoke(history)
     dropped.model(model="claude-sonnet-4-5", reasoning_pass_back="never").invoke(history)
     assert kept.bodies[0]["messages"][1]["reasoning_details"] == details
@@ -216,7 +208,7 @@ SIGNATURE = {"google": {"thought_signature": "c2lnbmF0dXJlLWJ5dGVz"}}
 def gemini_tool_reply(stream: bool) -> dict[str, Any] | str:
     call = tool_call("call_g1", "get_weather", {"city": "Rome"}, extra_content=SIGNATURE)
     if not stream:
-        return completion({"content": None, "tool_calls": [call]}, finish_reason="tool_calls")
+        return chat_completion({"content": None, "tool_calls": [call]}, finish_reason="tool_calls")
     return sse(
         {"choices": [{"index": 0, "delta": {"role": "assistant", "tool_calls": [{"index": 0, **call}]}}]},
         {"choices": [{"index": 0, "delta": {}, "finish_reason": "tool_calls"}]},
@@ -225,7 +217,7 @@ def gemini_tool_reply(stream: bool) -> dict[str, Any] | str:
 
 @pytest.mark.parametrize("stream", [False, True])
 def test_gemini_thought_signature_is_kept_and_echoed(stream: bool) -> None:
-    gateway = Gateway([gemini_tool_reply(stream), completion({"content": "Sunny in Rome."})])
+    gateway = Gateway([gemini_tool_reply(stream), chat_completion({"content": "Sunny in Rome."})])
     model = gateway.model(model="gemini-3-pro-preview")
     question = HumanMessage("Weather in Rome?")
     if stream:
@@ -243,7 +235,7 @@ def test_gemini_thought_signature_is_kept_and_echoed(stream: bool) -> None:
 
 
 def test_gemini_history_without_signatures_gets_the_documented_placeholder_on_the_first_call() -> None:
-    gateway = Gateway([completion({"content": "ok"})])
+    gateway = Gateway([chat_completion({"content": "ok"})])
     two_calls = [
         {"name": "a", "args": {}, "id": "call_a", "type": "tool_call"},
         {"name": "b", "args": {}, "id": "call_b", "type": "tool_call"},
@@ -261,13 +253,13 @@ def test_gemini_history_without_signatures_gets_the_documented_placeholder_on_th
 
 
 def test_non_gemini_families_get_no_placeholder() -> None:
-    gateway = Gateway([completion({"content": "ok"})])
+    gateway = Gateway([chat_completion({"content": "ok"})])
     gateway.model(model="gpt-4o-mini").invoke(tool_turn_history())
     assert "extra_content" not in gateway.bodies[0]["messages"][1]["tool_calls"][0]
 
 
 def test_summary_is_a_responses_setting() -> None:
-    gateway = Gateway([completion({"content": "ok"})])
+    gateway = Gateway([chat_completion({"content": "ok"})])
     # Accepted at construction: the route is decided per call.
     model = gateway.model(model="gpt-5.2", reasoning={"effort": "low", "summary": "auto"})
     with pytest.raises(ValueError, match="Responses API setting"):
