@@ -55,6 +55,13 @@ def stream_chunks(path: Path) -> list[dict[str, Any]]:
     return [json.loads(data) for data in sse_events(sse_body(path)) if data and data != "[DONE]"]
 
 
+def with_completed(path: Path, usage: dict[str, Any]) -> bytes:
+    """A Responses excerpt plus the `response.completed` it left out (no output items, `usage` from its sidecar)."""
+    response = {"id": "resp_excerpt", "object": "response", "status": "completed", "output": [], "usage": usage}
+    event = {"type": "response.completed", "response": response}
+    return path.read_bytes() + f"event: response.completed\ndata: {json.dumps(event)}\n\n".encode()
+
+
 @dataclass
 class Expected:
     """What a correct client must make of one capture."""

@@ -21,6 +21,7 @@ from langchain_toiotech import ChatToiotech
 from langchain_toiotech._responses.response import create_responses_result
 from langchain_toiotech._responses.stream import ResponsesStreamAssembler
 from langchain_toiotech.errors import StreamError
+from tests._support.captures import with_completed
 from tests._support.gateways import mock_clients
 from tests._support.paths import FIXTURES
 
@@ -80,13 +81,6 @@ def expected_tool_calls(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
         )
         calls.append({"name": added["item"]["name"], "args": json.loads(arguments), "id": added["item"]["call_id"]})
     return calls
-
-
-def with_completed(path: Path, usage: dict[str, Any]) -> bytes:
-    """The excerpt plus the `response.completed` it left out (no output items, the usage from the sidecar)."""
-    response = {"id": "resp_excerpt", "object": "response", "status": "completed", "output": [], "usage": usage}
-    event = {"type": "response.completed", "response": response}
-    return path.read_bytes() + f"event: response.completed\ndata: {json.dumps(event)}\n\n".encode()
 
 
 # --- helpers ---------------------------------------------------------------------------------------------------

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 import langchain_toiotech.ray
+from tests._support.doc_examples import python_fences, readme_fences, run_fences, sample_files
 from tests.ray_tests.conftest import RayCluster
-from tests.unit_tests.test_docs import python_fences, readme_fences, run_fences, sample_files
 
 pytestmark = [pytest.mark.ray, pytest.mark.timeout(300)]
 

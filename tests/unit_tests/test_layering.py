@@ -2,7 +2,7 @@
 
 The arrows (see ARCHITECTURE.md): `_http` knows no LangChain types and nothing above it; content blocks and what both
 routes share know neither route; the two routes do not know each other. A failure names the module, the line and
-the import that breaks an arrow.
+the import that breaks an arrow. The tests have one arrow of their own: no test module imports another.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from tests._support.paths import REPO_ROOT
 
 PACKAGE = "langchain_toiotech"
 ROOT = REPO_ROOT / PACKAGE
+TESTS = REPO_ROOT / "tests"
 MAX_ROOT_PRIVATE_MODULES = 5
 
 # What the HTTP layer may import of the package (besides itself); langchain_core and friends are forbidden there.
@@ -147,3 +148,47 @@ def test_every_module_says_its_role_in_one_line() -> None:
         if not lines or not lines[0].strip() or (len(lines) > 1 and lines[1].strip()):
             missing.append(str(path.relative_to(ROOT.parent)))
     assert not missing, f"modules without a one-line docstring summary: {missing}"
+
+
+def imported_test_modules(source: str) -> list[Import]:
+    """The test modules (`tests.<...>.test_<name>`) a source imports, including `from tests.x import test_y`."""
+    found: list[Import] = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [node.module, *(f"{node.module}.{alias.name}" for alias in node.names)]
+        else:
+            continue
+        found += [
+            Import(name, node.lineno)
+            for name in names
+            if name.split(".")[0] == "tests" and name.rsplit(".", 1)[-1].startswith("test_")
+        ]
+    return found
+
+
+def test_no_test_module_imports_another() -> None:
+    # What tests share lives in tests/_support/ (ARCHITECTURE.md, "Tests"): importing a test module runs its
+    # collection-time code again and ties one suite to another's layout.
+    problems = [
+        f"{path.relative_to(REPO_ROOT)}:{imported.line} imports {imported.module}"
+        for path in sorted(TESTS.rglob("*.py"))
+        for imported in imported_test_modules(path.read_text(encoding="utf-8"))
+    ]
+    assert not problems, "move what they share to tests/_support/:\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "from tests.unit_tests.test_docs import python_fences\n",
+        "from tests.unit_tests import test_docs\n",
+        "import tests.behaviour.test_captures_responses\n",
+        "def f():\n    from tests.unit_tests._shared.test_profiles import ENTRIES\n",
+    ],
+)
+def test_an_import_of_a_test_module_is_found(source: str) -> None:
+    (found,) = {imported.line for imported in imported_test_modules(source)}
+    assert found == source.count("\n")
+    assert not imported_test_modules("from tests._support.captures import sse_body\nimport tests.ray_tests.conftest\n")

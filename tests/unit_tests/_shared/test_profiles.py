@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import re
 import warnings
 from typing import Any, get_type_hints
 
@@ -20,9 +18,8 @@ from langchain_toiotech._shared.profiles import (
     model_profile,
     model_spec,
 )
-from tests._support.paths import FIXTURES
+from tests._support.catalogue import ENTRIES
 
-CATALOGUE = FIXTURES / "toiotech_model-catalogue_doc-excerpt.json"
 DECLARED_KEYS = frozenset(get_type_hints(ModelProfile)) - {"__pydantic_config__"}
 
 # Vendor group header in the catalogue → the family its models must get ("unknown": no family yet).
@@ -48,25 +45,6 @@ VENDOR_FAMILIES = {
 IMAGE_NOTES = ("视觉理解", "图片理解", "多模态", "图片+文本")
 VIDEO_NOTES = ("视频理解", "视频+文本")
 AUDIO_NOTES = ("音频+文本",)
-_ENTRY = re.compile(r"^(?P<name>[A-Za-z][\w.\-]*[\w.])(?:\((?P<note>[^)]*)\))?$")
-
-
-def catalogue() -> list[tuple[str, str, str, str]]:
-    """`(section, vendor, model, note)` for every catalogue entry that names a model."""
-    entries = []
-    section = vendor = ""
-    for line in json.loads(CATALOGUE.read_text(encoding="utf-8"))["lines"]:
-        depth, title = len(line) - len(line.lstrip()), line.strip().removeprefix("• ")
-        if depth == 4:  # the sidebar's indentation levels: section, vendor, page
-            section = title
-        elif depth == 6:
-            vendor = title
-        elif depth == 8 and (match := _ENTRY.match(title)) is not None:
-            entries.append((section, vendor, match.group("name"), match.group("note") or ""))
-    return entries
-
-
-ENTRIES = catalogue()
 
 
 def test_the_catalogue_excerpt_parses_into_models() -> None:

@@ -24,11 +24,11 @@ from tests._support.captures import (
     expected_from_capture,
     is_stream_capture,
     sse_body,
+    with_completed,
 )
 from tests._support.gateways import mock_clients
 from tests._support.messages import summed
 from tests._support.paths import FIXTURES
-from tests.behaviour.test_captures_responses import with_completed
 
 CHAT_STREAMS = [path for path in chat_captures() if is_stream_capture(path)]
 RESPONSES_STREAM = FIXTURES / "openai_responses_stream_reasoning-summary-text-delta_function-call_EXCERPT.sse"

@@ -15,7 +15,7 @@ from langchain_toiotech.errors import BadRequestError, NotFoundError
 from langchain_toiotech.testing import EmulatedModel, GatewayEmulator
 from langchain_toiotech.testing.__main__ import _limits, _parser
 from langchain_toiotech.testing._server_limits import ServerLimits
-from tests.unit_tests._shared.test_profiles import ENTRIES
+from tests._support.catalogue import ENTRIES
 
 TLS = httpx.create_ssl_context()
 IMAGE = {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo="}}
