@@ -26,6 +26,7 @@ from langchain_toiotech._http import shards as http_shards
 from langchain_toiotech.errors import APITimeoutError, ToiotechError
 from tests._support.loopback import QuietHandler, serve_loopback
 from tests._support.messages import streamed_text
+from tests._support.shards import aadmitted, admitted
 
 SLOTS = 6
 PER_SHARD = 2
@@ -208,7 +209,7 @@ async def queue_up(pool: http_shards.TaskShards[FakeClient], order: list[int], c
     """Start `count` tasks, one at a time, each queued on the gate before the next starts."""
 
     async def admitted_call(number: int) -> None:
-        async with pool.admitted(WAIT):
+        async with aadmitted(pool, WAIT):
             order.append(number)
 
     tasks = []
@@ -221,7 +222,7 @@ async def queue_up(pool: http_shards.TaskShards[FakeClient], order: list[int], c
 async def test_waiting_tasks_are_admitted_in_arrival_order_and_latecomers_queue_behind() -> None:
     pool = task_pool(1)
     order: list[int] = []
-    async with pool.admitted(WAIT):
+    async with aadmitted(pool, WAIT):
         tasks = await queue_up(pool, order, 6)
         gate = pool.gate
         assert len(gate._waiters) == 6
@@ -235,7 +236,7 @@ async def test_waiting_tasks_are_admitted_in_arrival_order_and_latecomers_queue_
 async def test_a_waiter_cancelled_before_its_turn_takes_and_frees_nothing() -> None:
     pool = task_pool(1)
     order: list[int] = []
-    async with pool.admitted(WAIT):
+    async with aadmitted(pool, WAIT):
         tasks = await queue_up(pool, order, 3)
         tasks[1].cancel()
         await asyncio.sleep(0)
@@ -251,7 +252,7 @@ async def test_a_waiter_cancelled_before_its_turn_takes_and_frees_nothing() -> N
 async def test_a_waiter_cancelled_after_it_was_handed_a_place_passes_it_on() -> None:
     pool = task_pool(1)
     order: list[int] = []
-    async with pool.admitted(WAIT):
+    async with aadmitted(pool, WAIT):
         tasks = await queue_up(pool, order, 3)
     tasks[0].cancel()  # the release above handed task 0 the place; it has not run yet
     await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), WAIT)
@@ -262,9 +263,9 @@ async def test_a_waiter_cancelled_after_it_was_handed_a_place_passes_it_on() -> 
 
 async def test_a_waiter_that_times_out_leaves_the_queue_and_the_places_intact() -> None:
     pool = task_pool(1)
-    async with pool.admitted(WAIT):
+    async with aadmitted(pool, WAIT):
         with pytest.raises(APITimeoutError, match="one of the 1 pooled connections"):
-            async with pool.admitted(0.01):
+            async with aadmitted(pool, 0.01):
                 pytest.fail("admitted while the only place was held")
         gate = pool.gate
         assert len(gate._waiters) == 0
@@ -277,7 +278,7 @@ def start_thread_waiters(
     """Start `count` threads, one at a time, each queued on the gate before the next starts (bounded poll)."""
 
     def admitted_call(number: int) -> None:
-        with pool.admitted(WAIT):
+        with admitted(pool, WAIT):
             order.append(number)
 
     gate = pool.gate
@@ -299,11 +300,11 @@ def start_thread_waiters(
 def test_waiting_threads_are_admitted_in_arrival_order_and_latecomers_queue_behind() -> None:
     pool = thread_pool(1)
     order: list[int] = []
-    with pool.admitted(WAIT):
+    with admitted(pool, WAIT):
         threads = start_thread_waiters(pool, order, 6)
         gate = pool.gate
     # Released: the place is handed to thread 0; a latecomer arriving now queues behind the five others.
-    with pool.admitted(WAIT):
+    with admitted(pool, WAIT):
         order.append(-1)
     for thread in threads:
         thread.join(WAIT)
@@ -314,10 +315,10 @@ def test_waiting_threads_are_admitted_in_arrival_order_and_latecomers_queue_behi
 
 def test_a_thread_that_times_out_leaves_the_queue_and_the_places_intact() -> None:
     pool = thread_pool(1)
-    with pool.admitted(WAIT):
+    with admitted(pool, WAIT):
         with (
             pytest.raises(APITimeoutError, match="one of the 1 pooled connections"),
-            pool.admitted(0.01),
+            admitted(pool, 0.01),
         ):
             pytest.fail("admitted while the only place was held")
         gate = pool.gate

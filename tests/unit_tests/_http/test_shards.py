@@ -6,6 +6,7 @@ import pytest
 
 from langchain_toiotech._http import shards as http_shards
 from langchain_toiotech.errors import APITimeoutError
+from tests._support.shards import aadmitted, admitted
 
 
 class Opened:
@@ -58,11 +59,11 @@ def test_a_sealed_pool_opens_no_more_shards() -> None:
 
 async def test_the_task_gate_admits_slots_in_flight_over_the_shards() -> None:
     shards = http_shards.TaskShards(Opened(), 4, 2)
-    async with shards.admitted(1.0) as first, shards.admitted(1.0) as second, shards.admitted(1.0) as third:
+    async with aadmitted(shards, 1.0) as first, aadmitted(shards, 1.0) as second, aadmitted(shards, 1.0) as third:
         assert (first, second, third) == (0, 0, 1)
-        async with shards.admitted(1.0):
+        async with aadmitted(shards, 1.0):
             with pytest.raises(APITimeoutError, match="one of the 4 pooled connections"):
-                async with shards.admitted(0.01):
+                async with aadmitted(shards, 0.01):
                     pytest.fail("admitted a fifth request")
     assert shards.loads == [0, 0]
     assert shards.gate._free == 4
@@ -70,6 +71,6 @@ async def test_the_task_gate_admits_slots_in_flight_over_the_shards() -> None:
 
 def test_the_thread_gate_gives_back_its_shard() -> None:
     shards = http_shards.ThreadShards(Opened(), 4, 2)
-    with shards.admitted(1.0) as first, shards.admitted(1.0) as second, shards.admitted(1.0) as third:
+    with admitted(shards, 1.0) as first, admitted(shards, 1.0) as second, admitted(shards, 1.0) as third:
         assert (first, second, third) == (0, 0, 1)
     assert shards.loads == [0, 0]
