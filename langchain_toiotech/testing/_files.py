@@ -82,23 +82,12 @@ class FileStore:
         return action() if action is not None else self._bad_url(method, parts)
 
     def snapshot(self) -> dict[str, dict[str, Any]]:
-        """Copies of the stored file objects by id.
-
-        Returns:
-            The objects.
-        """
+        """Copies of the stored file objects, by file id."""
         with self._lock:
             return {file_id: dict(stored.obj) for file_id, stored in self._files.items()}
 
     def digest(self, file_id: str) -> str:
-        """The SHA-256 of an uploaded file.
-
-        Args:
-            file_id: The file id.
-
-        Returns:
-            The hex digest.
-        """
+        """The SHA-256 (hex digest) of uploaded file ``file_id``."""
         with self._lock:
             return self._files[file_id].sha256
 
@@ -118,27 +107,13 @@ class FileStore:
                 obj["status_details"] = message
 
     def is_active(self, file_id: str) -> bool:
-        """Whether a file exists and may be used (Ark: status ``"active"``).
-
-        Args:
-            file_id: The file id.
-
-        Returns:
-            True when usable.
-        """
+        """Whether file ``file_id`` exists and may be used (status ``"active"`` on Ark, ``"processed"`` on OpenAI)."""
         with self._lock:
             stored = self._files.get(file_id)
             return stored is not None and stored.obj.get("status") in {"active", "processed"}
 
     def pages(self, file_id: str) -> int | None:
-        """The page count of an uploaded PDF.
-
-        Args:
-            file_id: The file id.
-
-        Returns:
-            The count, or None for an unknown file or one that is not a PDF.
-        """
+        """The page count of uploaded PDF ``file_id``; None for an unknown file or one that is not a PDF."""
         with self._lock:
             stored = self._files.get(file_id)
             return stored.pages if stored is not None else None

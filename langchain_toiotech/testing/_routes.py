@@ -75,14 +75,7 @@ class Router:
         self._counters: dict[str, int] = {}
 
     def next_number(self, kind: str) -> int:
-        """Increment and return a named counter (1 for the first call).
-
-        Args:
-            kind: The counter name.
-
-        Returns:
-            The new value.
-        """
+        """Add one to the counter named ``kind`` and return its new value (1 on the first call)."""
         with self._lock:
             self._counters[kind] = self._counters.get(kind, 0) + 1
             return self._counters[kind]
