@@ -40,15 +40,19 @@ TEXT_SEPARATOR: Final = "\n"
 
 @dataclass(frozen=True)
 class PartsPolicy:
-    """What a model takes in system and tool messages beyond a plain string."""
+    """What a model takes in system and tool messages beyond a plain string.
+
+    Attributes:
+        model: The model the policy is for.
+        text_parts: A list of text parts as the content of a system or tool message.
+        tool_images: Images in a tool result (the profile's `image_tool_message`).
+        tool_pdfs: PDF files in a tool result (the profile's `pdf_tool_message`).
+    """
 
     model: str
     text_parts: bool
-    """A list of text parts as the content of a system or tool message."""
     tool_images: bool
-    """Images in a tool result (the profile's `image_tool_message`)."""
     tool_pdfs: bool
-    """PDF files in a tool result (the profile's `pdf_tool_message`)."""
 
 
 @functools.lru_cache(maxsize=256)
