@@ -97,6 +97,8 @@ def offline_downloads(monkeypatch: pytest.MonkeyPatch) -> _OfflineHttpx:
     """The suites' media downloads are answered locally (pytest-socket would refuse them anyway)."""
     fake = _OfflineHttpx()
     monkeypatch.setattr(standard_chat_models, "httpx", fake)
+    # langchain-tests warns when no user agent is set for its wikimedia downloads; here nothing is downloaded.
+    monkeypatch.setenv("LANGCHAIN_TESTS_USER_AGENT", "langchain-toiotech offline tests")
     return fake
 
 

@@ -195,7 +195,8 @@ def test_openai_names_inside_model_kwargs_are_fields_too(gw: GatewayEmulator) ->
 
 def test_invocation_params_are_what_core_builds() -> None:
     # The direct build must return exactly core's dict (through the deprecated `dict()`), model stop included.
-    model = ChatToiotech(model="gpt-4o", temperature=0.2, stop=["END"], model_kwargs={"seed": 3})
+    with pytest.warns(UserWarning, match="seed"):  # a field given in model_kwargs is moved, as ChatOpenAI does
+        model = ChatToiotech(model="gpt-4o", temperature=0.2, stop=["END"], model_kwargs={"seed": 3})
     for stop, extra in ((None, {}), (["HALT"], {"max_tokens": 5})):
         core = BaseChatModel._get_invocation_params(model, stop=stop, **extra)
         if core["stop"] is None:
