@@ -45,6 +45,7 @@ class FloodServer:
         self._stopped = threading.Event()
         self._thread = threading.Thread(target=self._serve, daemon=True)
         self.requests = 0
+        self.sent = 0  # body bytes the client took (all connections): what a reader that never stops would read
 
     @property
     def base_url(self) -> str:
@@ -78,6 +79,7 @@ class FloodServer:
                         if self._stopped.is_set():
                             break
                         connection.sendall(piece)
+                        self.sent += len(piece)
                 except OSError:
                     continue  # the client stopped reading and closed: that is what the test wants
 

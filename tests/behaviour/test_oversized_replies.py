@@ -6,42 +6,39 @@ reports the error it got and its peak RSS, which must stay far below what the se
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 import textwrap
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
+from tests._support.capped_child import BASELINE_MIB, run_capped
 from tests._support.flood_server import MIB, FloodServer, gzip_bomb, http_head, repeated
+from tests._support.hostile_server import CHUNKED_SSE_HEAD, chat_answer, http_chunk, sse
 
-CAP_BYTES = 3 << 30  # RLIMIT_AS of the child
-BASELINE_MIB = 100  # measured: the child holds about 70 MiB (langchain-core, pydantic) before its first call
 CHILD = textwrap.dedent(
     """
-    import asyncio, json, resource, sys
-    resource.setrlimit(resource.RLIMIT_AS, (int(sys.argv[3]), int(sys.argv[3])))
+    import asyncio, sys
     from langchain_toiotech import ChatToiotech
+    from langchain_toiotech._http import release
 
     model = ChatToiotech(model="m", api_key="k", base_url=sys.argv[1], max_retries=0, timeout=20)
+    if sys.argv[3:]:
+        release.DRAIN_SECONDS = float(sys.argv[3])
 
     async def astream():
-        async for _ in model.astream("hi"):
-            pass
+        return "".join([str(chunk.content) async for chunk in model.astream("hi")])
 
     calls = {
-        "invoke": lambda: model.invoke("hi"),
-        "ainvoke": lambda: asyncio.run(model.ainvoke("hi")),
-        "stream": lambda: list(model.stream("hi")),
+        "invoke": lambda: model.invoke("hi").content,
+        "ainvoke": lambda: asyncio.run(model.ainvoke("hi")).content,
+        "stream": lambda: "".join(str(chunk.content) for chunk in model.stream("hi")),
         "astream": lambda: asyncio.run(astream()),
     }
     outcomes = {}
     for mode in sys.argv[2].split(","):
         try:
-            calls[mode]()
-            outcomes[mode] = {"error": None}
+            outcomes[mode] = {"error": None, "text": calls[mode]()}
         except BaseException as error:  # MemoryError included: that is the failure being tested for
             outcomes[mode] = {
                 "error": type(error).__name__,
@@ -49,16 +46,7 @@ CHILD = textwrap.dedent(
                 "message": str(error)[:1000],
                 "limit": getattr(error, "limit", None),
             }
-    # ru_maxrss survives fork and exec on Linux, so it starts at the test runner's own peak; VmHWM belongs to
-    # this process's memory alone. Both are peaks; the smaller is this child's.
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    try:
-        with open("/proc/self/status") as status:
-            hwm = next(line for line in status if line.startswith("VmHWM:"))
-        peak = min(peak, int(hwm.split()[1]) / 1024)
-    except (OSError, StopIteration):
-        pass
-    print(json.dumps({"outcomes": outcomes, "peak_rss_mib": peak}))
+    report = {"outcomes": outcomes}
     """
 )
 
@@ -76,18 +64,9 @@ class Hostile:
     peak_mib: int  # the most the child may reach: the limit it hits, the baseline, and slack for the allocator
 
 
-def run_child(server: FloodServer, modes: tuple[str, ...]) -> dict[str, Any]:
+def run_child(server: FloodServer, modes: tuple[str, ...], *extra: str) -> dict[str, Any]:
     """Run the calls one after the other in one capped child (an interpreter start costs more than a call)."""
-    result = subprocess.run(  # noqa: S603 - our own interpreter and script
-        [sys.executable, "-c", CHILD, server.base_url, ",".join(modes), str(CAP_BYTES)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
-    report: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
-    return report
+    return run_capped(CHILD, server.base_url, ",".join(modes), *extra)
 
 
 BOMB, BOMB_INFLATED = gzip_bomb(8 * MIB)  # 8 MB on the wire, about 8 GB inflated
@@ -163,3 +142,25 @@ def test_a_hostile_reply_is_cut_at_its_limit_with_a_typed_error(case: Hostile) -
             assert f"reply_limits={{'{case.limit}': ...}}" in outcome["message"]
     assert report["peak_rss_mib"] < case.peak_mib, report
     assert report["peak_rss_mib"] < case.sent_or_inflated_mib / 2
+
+
+JUNK_AFTER_DONE_MIB = 512
+ANSWER_THEN_JUNK = repeated(
+    http_chunk(b"x" * MIB), JUNK_AFTER_DONE_MIB * MIB, first=chat_answer("Hello world") + sse("[DONE]")
+)
+
+
+def test_junk_after_the_end_of_a_stream_is_not_read_on() -> None:
+    # The junk comes as fast as loopback carries it; the drain's time bound is lifted so that `max_drain_bytes`
+    # alone stops the read (measured: unbounded, 50 ms read 36-45 MiB a stream here; with 60 s, all 512 MiB).
+    # The drain discards what it reads, so the RSS check guards the child; `sent` is what shows the bound.
+    with FloodServer(CHUNKED_SSE_HEAD, ANSWER_THEN_JUNK) as server:
+        report = run_child(server, ("stream", "astream"), "60")
+        sent_mib = server.sent / MIB
+
+    for mode, outcome in report["outcomes"].items():
+        assert outcome == {"error": None, "text": "Hello world"}, mode
+    # What the client took before it dropped each connection: its drain limit, what the socket buffers held, and
+    # the piece in flight; the server was ready to send all of it.
+    assert sent_mib < JUNK_AFTER_DONE_MIB / 4, sent_mib
+    assert report["peak_rss_mib"] < BASELINE_MIB + 32, report

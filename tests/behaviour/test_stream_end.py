@@ -19,6 +19,7 @@ import pytest
 from langchain_core.messages import AIMessageChunk
 
 from langchain_toiotech import ChatToiotech
+from langchain_toiotech._http import release as http_release
 from langchain_toiotech.errors import StreamError
 from tests._support.hostile_server import (
     CHUNKED_SSE_HEAD,
@@ -212,3 +213,32 @@ async def test_the_other_responses_terminal_events_end_the_stream_too(*, kind: s
         assert failure is None
         assert timed.chunks[-1].response_metadata["finish_reason"] == "length"
     assert elapsed < PROMPT_SECONDS
+
+
+DRAIN_LIMIT = 4096  # a lowered `max_drain_bytes`; the junk below is a quarter of it or four times it
+
+
+def junk_then_end(size: int) -> Callable[[Exchange], bool]:
+    """After the terminal event, `size` bytes of junk in 1 KiB chunks and the end of the body, in one write."""
+    piece = http_chunk(b"x" * 1024)
+    return lambda exchange: exchange.send(piece * (size // 1024) + LAST_CHUNK)
+
+
+@pytest.mark.parametrize("use_async", [False, True], ids=["stream", "astream"])
+@pytest.mark.parametrize(
+    ("junk_bytes", "connections"),
+    [(DRAIN_LIMIT // 4, 1), (DRAIN_LIMIT * 4, 2)],
+    ids=["below-max-drain-bytes-reused", "over-max-drain-bytes-dropped"],
+)
+async def test_junk_after_the_end_keeps_the_connection_only_within_max_drain_bytes(
+    monkeypatch: pytest.MonkeyPatch, *, junk_bytes: int, connections: int, use_async: bool
+) -> None:
+    # The whole junk and the body's end are there at once; a roomy time bound leaves the byte bound alone to
+    # decide (50 ms can pass on a loaded machine before the server's thread is scheduled).
+    monkeypatch.setattr(http_release, "DRAIN_SECONDS", 2.0)
+    with HostileServer(after_terminal("chat", junk_then_end(junk_bytes))) as server:
+        model = make_model(server, "chat", reply_limits={"max_drain_bytes": DRAIN_LIMIT})
+        for _ in range(2):
+            assert_complete(await timed_stream(model, use_async=use_async))
+        assert server.requests == 2
+        assert server.connections == connections
