@@ -4,6 +4,8 @@ The expected text, reasoning, tool calls, usage and metadata are derived from ea
 `tests._support.captures` (plain JSON, no package code), then compared with what the model returns.
 Stream captures are also replayed through `invoke` with `streaming=True` (core aggregates the chunks),
 and whole-JSON captures through `stream` (a gateway may answer `stream: true` with a plain JSON body).
+Replies go through an httpx.MockTransport; the Mistral captures (content as a list of parts) are also served
+byte for byte by a loopback HTTP server, with the same gateway and the same expectations.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from __future__ import annotations
 import functools
 import json
 import operator
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -27,11 +31,18 @@ from tests._support.captures import (
     sse_body,
 )
 from tests._support.gateways import mock_clients
+from tests._support.loopback import QuietHandler, serve_loopback
 
 API_KEY = "sk-capture-replay"
 BASE_URL = "https://gateway.test/v1"
 CAPTURES = chat_captures()
 STREAM_CAPTURES = [path for path in CAPTURES if is_stream_capture(path)]
+# Content as a list of parts (text, thinking) is decoded from the bytes a socket delivers, not only from a whole
+# in-memory body: these captures are also served over real HTTP on loopback.
+LOOPBACK_CAPTURES = [path for path in CAPTURES if path.name.startswith("mistral-")]
+REPLAYS = [pytest.param(path, "mock", id=path.name) for path in CAPTURES] + [
+    pytest.param(path, "loopback", id=f"{path.name}-loopback") for path in LOOPBACK_CAPTURES
+]
 
 
 class CaptureGateway:
@@ -59,17 +70,32 @@ class CaptureGateway:
         return body
 
 
-def make_model(gateway: CaptureGateway, *, streaming: bool = False) -> ChatToiotech:
+def make_model(gateway: CaptureGateway, *, streaming: bool = False, base_url: str | None = None) -> ChatToiotech:
+    """A model answered by `gateway`: through a MockTransport, or over loopback when given the server's `base_url`."""
     # `streaming` is only passed when True: an explicit `streaming=False` makes core's `stream()` fall back to invoke.
     extra: dict[str, Any] = {"streaming": True} if streaming else {}
-    return ChatToiotech(
-        model="capture-model",
-        api_key=API_KEY,
-        base_url=BASE_URL,
-        max_retries=0,
-        **mock_clients(gateway),
-        **extra,
-    )
+    connection: dict[str, Any] = {"base_url": base_url} if base_url else {"base_url": BASE_URL, **mock_clients(gateway)}
+    return ChatToiotech(model="capture-model", api_key=API_KEY, max_retries=0, **connection, **extra)
+
+
+@contextmanager
+def replaying(gateway: CaptureGateway, via: str, *, streaming: bool = False) -> Iterator[ChatToiotech]:
+    """A model answered by `gateway` `via` a MockTransport ("mock") or a loopback HTTP server ("loopback")."""
+    if via == "mock":
+        yield make_model(gateway, streaming=streaming)
+        return
+
+    class Bridge(QuietHandler):
+        """Hand each request to the gateway as an httpx.Request; send its reply's status, type and bytes back."""
+
+        def do_POST(self) -> None:  # noqa: N802 - the name http.server dispatches to
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            url = f"http://{self.headers['Host']}{self.path}"
+            reply = gateway(httpx.Request("POST", url, headers=dict(self.headers.items()), content=body))
+            self.send_body(reply.headers["content-type"], reply.content, reply.status_code)
+
+    with serve_loopback(Bridge) as base_url:
+        yield make_model(gateway, streaming=streaming, base_url=base_url)
 
 
 def capture_id(path: Path) -> str:
@@ -134,41 +160,46 @@ def test_every_capture_kind_is_covered() -> None:
     assert not any("responses" in name or name.endswith(".http") for name in names)
     for path in CAPTURES:
         assert path.with_name(path.name + ".src.txt").is_file(), f"{path.name} has no source sidecar"
+    assert sorted(map(is_stream_capture, LOOPBACK_CAPTURES)) == [False, True]  # one whole reply, one stream
 
 
-@pytest.mark.parametrize("capture", CAPTURES, ids=capture_id)
-def test_invoke(capture: Path) -> None:
+@pytest.mark.parametrize(("capture", "via"), REPLAYS)
+def test_invoke(capture: Path, via: str) -> None:
     gateway = CaptureGateway(capture)
     wire_stream = is_stream_capture(capture)
     # A stream capture can only answer a stream request: invoke then streams and core sums the chunks.
-    message = make_model(gateway, streaming=wire_stream).invoke("Hello")
+    with replaying(gateway, via, streaming=wire_stream) as model:
+        message = model.invoke("Hello")
     assert_message_matches(message, expected_from_capture(capture))
     assert_request(gateway, wire_stream=wire_stream)
 
 
-@pytest.mark.parametrize("capture", CAPTURES, ids=capture_id)
-def test_stream(capture: Path) -> None:
+@pytest.mark.parametrize(("capture", "via"), REPLAYS)
+def test_stream(capture: Path, via: str) -> None:
     gateway = CaptureGateway(capture)
-    chunks = list(make_model(gateway).stream("Hello"))
+    with replaying(gateway, via) as model:
+        chunks = list(model.stream("Hello"))
     expected = expected_from_capture(capture)
     assert_stream_shape(chunks, expected)
     assert_message_matches(summed(chunks), expected)
     assert_request(gateway, wire_stream=True)
 
 
-@pytest.mark.parametrize("capture", CAPTURES, ids=capture_id)
-async def test_ainvoke(capture: Path) -> None:
+@pytest.mark.parametrize(("capture", "via"), REPLAYS)
+async def test_ainvoke(capture: Path, via: str) -> None:
     gateway = CaptureGateway(capture)
     wire_stream = is_stream_capture(capture)
-    message = await make_model(gateway, streaming=wire_stream).ainvoke("Hello")
+    with replaying(gateway, via, streaming=wire_stream) as model:
+        message = await model.ainvoke("Hello")
     assert_message_matches(message, expected_from_capture(capture))
     assert_request(gateway, wire_stream=wire_stream)
 
 
-@pytest.mark.parametrize("capture", CAPTURES, ids=capture_id)
-async def test_astream(capture: Path) -> None:
+@pytest.mark.parametrize(("capture", "via"), REPLAYS)
+async def test_astream(capture: Path, via: str) -> None:
     gateway = CaptureGateway(capture)
-    chunks = [chunk async for chunk in make_model(gateway).astream("Hello")]
+    with replaying(gateway, via) as model:
+        chunks = [chunk async for chunk in model.astream("Hello")]
     expected = expected_from_capture(capture)
     assert_stream_shape(chunks, expected)
     assert_message_matches(summed(chunks), expected)
