@@ -6,6 +6,7 @@ arguments sent as an object (accepted), and a file that grows or shrinks while i
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 import threading
@@ -205,15 +206,21 @@ def big_file(tmp_path: Path) -> Path:
     return path
 
 
+@pytest.mark.parametrize("use_async", [False, True], ids=["upload", "aupload"])
 @pytest.mark.parametrize("change", ["grow", "shrink"])
-def test_a_file_that_changes_during_upload_is_a_typed_error_naming_it(big_file: Path, change: str) -> None:
+def test_a_file_that_changes_during_upload_is_a_typed_error_naming_it(
+    big_file: Path, change: str, *, use_async: bool
+) -> None:
     outcome: list[BaseException] = []
     with PausingUploadServer() as server:
         files = ToiotechFiles(api_key="k", base_url=server.base_url, max_retries=0, timeout=20)
 
         def upload() -> None:
             try:
-                files.upload(big_file, purpose="user_data")
+                if use_async:  # its own event loop in the uploader thread; the test thread changes the file
+                    asyncio.run(files.aupload(big_file, purpose="user_data"))
+                else:
+                    files.upload(big_file, purpose="user_data")
             except BaseException as error:  # noqa: BLE001 - handed to the test thread
                 outcome.append(error)
 
