@@ -38,9 +38,6 @@ past it a reconnect (one handshake) is cheaper than waiting, and a server that n
 caller no more than this.
 """
 
-DEFAULT_DRAIN_BYTES: Final = 64 * 1024
-"""Raw bytes read after the terminal event before the connection is dropped (`ReplyLimits.max_drain_bytes`)."""
-
 
 class _Leaving(Protocol):
     """A pool an admitted request leaves (`_shards`): one place and one in flight on a shard given back."""
@@ -56,8 +53,13 @@ def guard_body(response: httpx.Response) -> None:
         response.stream = AsyncDeadlineByteStream(response.stream)
 
 
-def drain(response: httpx.Response, max_bytes: int = DEFAULT_DRAIN_BYTES) -> bool:
+def drain(response: httpx.Response, max_bytes: int) -> bool:
     """Read the rest of a finished stream's body within `DRAIN_SECONDS` and `max_bytes`.
+
+    Args:
+        response: The finished stream's response (its body guarded by `guard_body`).
+        max_bytes: The most raw bytes read before the connection is dropped: the caller's
+            `ReplyLimits.max_drain_bytes`, whose default is the one place that number lives.
 
     Returns:
         Whether the body ended within the bounds (its connection then goes back to the pool on close).
@@ -109,7 +111,7 @@ def _cut_off_after(response: httpx.Response, seconds: float) -> Iterator[None]:
         timer.cancel()
 
 
-async def adrain(response: httpx.Response, max_bytes: int = DEFAULT_DRAIN_BYTES) -> bool:
+async def adrain(response: httpx.Response, max_bytes: int) -> bool:
     """Async twin of `drain`."""
     if response.is_closed:
         return True
