@@ -9,8 +9,8 @@ import httpx
 import pytest
 
 from langchain_toiotech import ChatToiotech
-from langchain_toiotech._http import release as http_release
 from langchain_toiotech.testing import GatewayEmulator
+from tests._support.drain import roomy_drain
 
 
 @pytest.fixture(scope="module")
@@ -20,11 +20,9 @@ def emulator() -> Iterator[GatewayEmulator]:
 
 
 @pytest.fixture(autouse=True)
-def roomy_drain(monkeypatch: pytest.MonkeyPatch) -> None:
-    # The emulator writes the body's terminator with the terminal event; on a loaded machine its thread can still
-    # be scheduled after the 50 ms drain bound, and the connection is then (rightly) dropped. These tests check
-    # that a finished body hands its connection back; the bound itself is tested in test_stream_end.
-    monkeypatch.setattr(http_release, "DRAIN_SECONDS", 2.0)
+def drain_in_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    # These tests check that a finished body hands its connection back, not the 50 ms bound (tests._support.drain).
+    roomy_drain(monkeypatch)
 
 
 def pool_connections(client: httpx.Client | httpx.AsyncClient) -> list[Any]:
