@@ -11,6 +11,8 @@ import subprocess
 import sys
 from typing import Any, Final
 
+from tests._support.paths import REPO_ROOT
+
 CAP_BYTES: Final = 3 << 30  # RLIMIT_AS of the child
 BASELINE_MIB: Final = 100  # measured: the child holds about 70 MiB (langchain-core, pydantic) before its first call
 
@@ -37,6 +39,8 @@ print(_json.dumps({**report, "peak_rss_mib": _peak}))
 def run_capped(script: str, *args: str, timeout: float = 60) -> dict[str, Any]:
     """Run `script` with `args` in a capped child; it leaves what it found in a dict named `report`.
 
+    The child runs in the repository's root, so `script` can import from `tests._support`.
+
     Returns:
         That dict, with the child's peak RSS in MiB as `peak_rss_mib`.
     """
@@ -46,6 +50,7 @@ def run_capped(script: str, *args: str, timeout: float = 60) -> dict[str, Any]:
         text=True,
         timeout=timeout,
         check=False,
+        cwd=REPO_ROOT,
     )
     assert result.returncode == 0, result.stderr[-2000:]
     report: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])

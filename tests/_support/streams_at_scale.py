@@ -1,35 +1,30 @@
-"""Child process for test_concurrency_at_scale: many concurrent calls on ONE model with the default pools.
+"""Run in a capped child by test_concurrency_at_scale: many concurrent calls on ONE model with the default pools.
 
-Run as `python streams_at_scale.py BASE_URL MODE CALLS AS_CAP_BYTES`, MODE `astream` (CALLS tasks on one event
-loop) or `invoke_threads` (CALLS threads started together). The process caps its own address space at
-AS_CAP_BYTES before importing anything heavy, makes sure its descriptor limit lets the default pool open all
-1,000 connections (`_http.admission.pool_connections` takes half the soft limit), then runs the calls at once on
-one `ChatToiotech`. While they run, every shard of the pool is sampled: on each turn of the event loop, or in a
-thread of its own. Prints one JSON line: each call's text, the peaks per shard, the pool's state afterwards, and
-this process's peak RSS.
+`burst(base_url, mode, calls)` runs in a child of `tests._support.capped_child` (address space capped, peak RSS
+reported), MODE `astream` (CALLS tasks on one event loop) or `invoke_threads` (CALLS threads started together).
+It first makes sure the descriptor limit lets the default pool open all 1,000 connections
+(`_http.admission.pool_connections` takes half the soft limit), then runs the calls at once on one `ChatToiotech`.
+While they run, every shard of the pool and the pool's gate are sampled: on each turn of the event loop, or in a
+thread of its own. Returns each call's text, the peaks per shard and at the gate, and the pool's state afterwards.
+Nothing here imports the package at module level: its pool size is fixed from the limits in force at import.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import json
 import resource
-import sys
 import threading
-import time
-from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
-# Enough descriptors for 1,000 sockets and the interpreter's own files; set before the import below, which fixes
-# the pool's size from the limit in force.
+from tests._support.sampler import Sampler
+
+# Enough descriptors for 1,000 sockets and the interpreter's own files; set before the package is imported, which
+# fixes the pool's size from the limit in force.
 NOFILE = 4096
 
 
-def limit_resources(cap_bytes: int) -> None:
-    resource.setrlimit(resource.RLIMIT_AS, (cap_bytes, cap_bytes))
+def raise_descriptor_limit() -> None:
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft != resource.RLIM_INFINITY and soft < NOFILE:
         wanted = NOFILE if hard == resource.RLIM_INFINITY else min(NOFILE, hard)
@@ -46,20 +41,23 @@ def busy(client: Any) -> int:
     return sum(not (conn.is_idle() or conn.is_closed()) for conn in pool_of(client).connections)
 
 
-class ShardPeaks:
-    """The most each shard of a pool held while sampled.
+class ShardPeaks(Sampler):
+    """The most each shard of a pool held while sampled, and the most that waited at the pool's gate.
 
     Per shard: requests we sent through it, connections its httpcore pool opened, and requests inside that pool
-    (queued or being served). Sampled from the event loop's own thread, or from a thread while threads call.
+    (queued or being served). At the gate: the most waiters at once, and the most free places seen while
+    somebody waited (0 when every freed place went straight to a waiter).
     """
 
     def __init__(self, pool: Any) -> None:
+        super().__init__()
         self.pool = pool
         self.in_flight: list[int] = []
         self.connections: list[int] = []
         self.in_httpcore: list[int] = []
         self.admitted = 0  # the most in flight over all shards at once
-        self.running = True
+        self.waiters = 0
+        self.free_while_waiting = 0
 
     def sample(self) -> None:
         pool = self.pool
@@ -73,37 +71,10 @@ class ShardPeaks:
             self.connections[index] = max(self.connections[index], len(httpcore_pool.connections))
             self.in_httpcore[index] = max(self.in_httpcore[index], len(httpcore_pool._requests))
         self.admitted = max(self.admitted, sum(pool.loads))
-
-    async def _run_in_loop(self) -> None:
-        while self.running:
-            self.sample()
-            await asyncio.sleep(0)
-
-    @contextlib.asynccontextmanager
-    async def watching_tasks(self) -> AsyncIterator[None]:
-        sampler = asyncio.create_task(self._run_in_loop())
-        try:
-            yield
-        finally:
-            self.running = False
-            await sampler
-            self.sample()
-
-    def _run_in_thread(self) -> None:
-        while self.running:
-            self.sample()
-            time.sleep(0)  # lets the calling threads run between samples
-
-    @contextlib.contextmanager
-    def watching_threads(self) -> Iterator[None]:
-        sampler = threading.Thread(target=self._run_in_thread, name="shard-peaks")
-        sampler.start()
-        try:
-            yield
-        finally:
-            self.running = False
-            sampler.join()
-            self.sample()
+        waiters = len(pool.gate._waiters)
+        self.waiters = max(self.waiters, waiters)
+        if waiters:
+            self.free_while_waiting = max(self.free_while_waiting, pool.gate._free)
 
 
 def summary(pool: Any, peaks: ShardPeaks, prompts: list[str], texts: list[str]) -> dict[str, Any]:
@@ -114,6 +85,8 @@ def summary(pool: Any, peaks: ShardPeaks, prompts: list[str], texts: list[str]) 
         "peak_connections": peaks.connections,
         "peak_in_httpcore": peaks.in_httpcore,
         "peak_admitted": peaks.admitted,
+        "peak_gate_waiters": peaks.waiters,
+        "peak_free_while_waiting": peaks.free_while_waiting,
         "after": {
             "shards": len(pool.clients),
             "in_flight": list(pool.loads),
@@ -163,20 +136,10 @@ def invoke_threads_burst(model: Any, calls: int) -> dict[str, Any]:
     return summary(pool, peaks, prompts, texts)
 
 
-def peak_rss_mib() -> float:
-    """This process's own peak RSS: VmHWM (ru_maxrss carries the parent's peak over fork and exec)."""
-    status = Path("/proc/self/status")
-    if status.exists():
-        for line in status.read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def main() -> None:
-    base_url, mode, calls, cap_bytes = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
-    limit_resources(cap_bytes)
-    from langchain_toiotech import ChatToiotech  # noqa: PLC0415 - imported under the limits just set
+def burst(base_url: str, mode: str, calls: int) -> dict[str, Any]:
+    """Run `calls` calls at once in `mode` on one model against `base_url`; what the test checks about them."""
+    raise_descriptor_limit()
+    from langchain_toiotech import ChatToiotech  # noqa: PLC0415 - imported under the limit just raised
     from langchain_toiotech._http import pools  # noqa: PLC0415
 
     model = ChatToiotech(model="gpt-4o-mini", api_key="sk-test-at-scale", base_url=base_url)
@@ -186,9 +149,4 @@ def main() -> None:
     }
     report = bursts[mode]()
     report["pool_connections"] = pools.POOL_CONNECTIONS
-    report["peak_rss_mib"] = peak_rss_mib()
-    print(json.dumps(report))  # noqa: T201 - the child's answer to the test
-
-
-if __name__ == "__main__":
-    main()
+    return report

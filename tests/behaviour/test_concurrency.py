@@ -23,6 +23,7 @@ from langchain_toiotech import ChatToiotech
 from langchain_toiotech._http import pools as http_pools
 from langchain_toiotech.errors import APITimeoutError, StreamError, ToiotechError
 from langchain_toiotech.testing import Fault, GatewayEmulator
+from tests._support.sampler import Sampler
 
 TLS = httpx.create_ssl_context()  # built once; each default client would load the CA bundle again
 API_KEY = "sk-test-concurrency"
@@ -70,27 +71,16 @@ def gw() -> Iterator[GatewayEmulator]:
 # --- 200 concurrent streams on one model instance ----------------------------------------------------------
 
 
-class PeakConnections:
-    """Samples a pool's connection count on every turn of the event loop while a burst runs."""
+class PeakConnections(Sampler):
+    """The most connections a pool held, sampled on every turn of the event loop while a burst runs."""
 
     def __init__(self, client: httpx.AsyncClient) -> None:
+        super().__init__()
         self.client = client
         self.peak = 0
-        self._running = True
 
-    async def _sample(self) -> None:
-        while self._running:
-            self.peak = max(self.peak, len(pool_of(self.client).connections))
-            await asyncio.sleep(0)
-
-    @contextlib.asynccontextmanager
-    async def watching(self) -> AsyncIterator[None]:
-        sampler = asyncio.create_task(self._sample())
-        try:
-            yield
-        finally:
-            self._running = False
-            await sampler
+    def sample(self) -> None:
+        self.peak = max(self.peak, len(pool_of(self.client).connections))
 
 
 async def streamed_text(model: ChatToiotech, prompt: str) -> str:
@@ -105,7 +95,7 @@ async def test_200_concurrent_astreams_on_a_bounded_pool() -> None:
         async with httpx.AsyncClient(limits=httpx.Limits(max_connections=limit), verify=TLS) as client:
             model = make_model(gw, http_async_client=client)
             peak = PeakConnections(client)
-            async with peak.watching():
+            async with peak.watching_tasks():
                 texts = await asyncio.gather(*(streamed_text(model, prompt) for prompt in prompts))
 
     assert texts == [expected(prompt) for prompt in prompts]  # each caller got its own, whole answer
@@ -119,7 +109,7 @@ async def test_200_concurrent_calls_on_the_default_pool(gw: GatewayEmulator) -> 
     prompts = [f"call {index}" for index in range(200)]
     peak = PeakConnections(client)
 
-    async with peak.watching():
+    async with peak.watching_tasks():
         streamed = asyncio.gather(*(streamed_text(model, prompt) for prompt in prompts[:100]))
         invoked = asyncio.gather(*(model.ainvoke(prompt) for prompt in prompts[100:]))
         stream_texts, messages = await asyncio.gather(streamed, invoked)
