@@ -34,6 +34,7 @@ import httpx
 
 from langchain_toiotech._http.admission import pool_connections
 from langchain_toiotech._http.deadline import install_deadline_backend
+from langchain_toiotech._http.pool_guard import guard_pool
 from langchain_toiotech._http.shards import MAX_SHARD_CONNECTIONS, TaskShards, ThreadShards
 from langchain_toiotech._http.socket_release import close_connections_now
 
@@ -59,6 +60,9 @@ def new_sync_client(tls: ssl.SSLContext) -> httpx.Client:
     client = httpx.Client(limits=POOL_LIMITS, timeout=DEFAULT_TIMEOUT, verify=tls)
     # Sync reads can only be cut short at a call's deadline from inside the network stream (see _http.deadline).
     install_deadline_backend(client)
+    # httpcore 1.0.9 can close a connection under a thread that is using it; see _http.pool_guard.
+    for transport in [client._transport, *client._mounts.values()]:  # noqa: SLF001 - our own client
+        guard_pool(getattr(transport, "_pool", None))
     return client
 
 
