@@ -15,7 +15,7 @@ This module knows httpcore only.
 from __future__ import annotations
 
 import httpcore
-from httpcore._sync.connection_pool import ConnectionInterface  # noqa: PLC2701 - the type of the pool's list
+from httpcore import ConnectionInterface
 
 
 class GuardedConnectionPool(httpcore.ConnectionPool):
