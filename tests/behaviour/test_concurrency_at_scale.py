@@ -84,23 +84,9 @@ def past_gate_report(gw: GatewayEmulator) -> dict[str, Any]:
     return run_burst(gw, "astream", PAST_GATE)
 
 
-# Known defect, not fixed yet: now and then (about 1 run in 10 here) one of the 1,000 threads waits out a timeout
-# and its request reaches the gateway twice, or the child runs out its time. httpcore 1.0.9's sync pool closes an
-# "idle" connection whenever it holds more connections than its keep-alive allowance (it counts all of them:
-# encode/httpcore#1035), and a connection just handed to a waiting thread still looks idle until that thread
-# starts its request on it (encode/httpcore#1110; the fix, #1111, is still open): the likeliest cause, not yet
-# proven (raising the sync shards' keep-alive allowance to 200 still left a repeat in 1 of 12 runs). The run
-# stays here so the defect keeps being exercised; it is expected to fail until fixed. The async runs pass.
-THREADS_DEFECT = pytest.mark.xfail(
-    reason="httpcore 1.0.9 sync pool race (encode/httpcore#1110): a request may be repeated or time out",
-    strict=False,
-)
-
-
-@pytest.fixture(
-    scope="module",
-    params=["astream_report", pytest.param("threads_report", marks=THREADS_DEFECT), "past_gate_report"],
-)
+# The thread run once repeated about 1 request in 10 runs (or hung): httpcore 1.0.9's sync pool closed a connection
+# under the thread it had been handed to (encode/httpcore#1110); `_http.pool_guard` keeps that from happening.
+@pytest.fixture(scope="module", params=["astream_report", "threads_report", "past_gate_report"])
 def report(request: pytest.FixtureRequest) -> dict[str, Any]:
     """Each run once; every test below that takes `report` checks one promise that holds for all three."""
     outcome: dict[str, Any] = request.getfixturevalue(request.param)
