@@ -28,6 +28,7 @@ from typing import Final, NamedTuple
 import httpcore
 import httpx
 
+from langchain_toiotech._http.client_pools import transports_of
 from langchain_toiotech.errors import APITimeoutError
 
 _DEADLINE: Final[ContextVar[float | None]] = ContextVar("toiotech_deadline", default=None)
@@ -298,9 +299,8 @@ def install_deadline_backend(client: httpx.Client) -> bool:
     Returns:
         Whether every pool of the client now honours deadlines (False if httpx's internals changed).
     """
-    transports = [client._transport, *client._mounts.values()]  # noqa: SLF001 - our own client, see above
     installed = True
-    for transport in transports:
+    for transport in transports_of(client):
         pool = getattr(transport, "_pool", None)
         backend = getattr(pool, "_network_backend", None)
         if isinstance(backend, DeadlineBackend):

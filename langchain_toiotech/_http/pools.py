@@ -33,6 +33,7 @@ from typing import Final
 import httpx
 
 from langchain_toiotech._http.admission import pool_connections
+from langchain_toiotech._http.client_pools import pools_of
 from langchain_toiotech._http.deadline import install_deadline_backend
 from langchain_toiotech._http.pool_guard import guard_pool
 from langchain_toiotech._http.shards import MAX_SHARD_CONNECTIONS, TaskShards, ThreadShards
@@ -61,8 +62,8 @@ def new_sync_client(tls: ssl.SSLContext) -> httpx.Client:
     # Sync reads can only be cut short at a call's deadline from inside the network stream (see _http.deadline).
     install_deadline_backend(client)
     # httpcore 1.0.9 can close a connection under a thread that is using it; see _http.pool_guard.
-    for transport in [client._transport, *client._mounts.values()]:  # noqa: SLF001 - our own client
-        guard_pool(getattr(transport, "_pool", None))
+    for pool in pools_of(client):
+        guard_pool(pool)
     return client
 
 

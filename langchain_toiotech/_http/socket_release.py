@@ -19,10 +19,12 @@ from typing import Any
 
 import httpx
 
+from langchain_toiotech._http.client_pools import pools_of
+
 
 def close_connections_now(client: httpx.Client | httpx.AsyncClient) -> None:
     """Close every pooled connection of `client` synchronously, sending nothing and touching no event loop."""
-    for pool in _pools_of(client):
+    for pool in pools_of(client):
         for connection in list(getattr(pool, "connections", ())):
             if isinstance(client, httpx.Client):
                 # httpcore's sync close takes no lock and sends nothing: the socket's descriptor is closed (an
@@ -30,11 +32,6 @@ def close_connections_now(client: httpx.Client | httpx.AsyncClient) -> None:
                 connection.close()
             else:
                 _close_asyncio_connection(connection)
-
-
-def _pools_of(client: httpx.Client | httpx.AsyncClient) -> list[Any]:
-    transports = [client._transport, *client._mounts.values()]  # noqa: SLF001 - see the module docstring
-    return [pool for transport in transports if (pool := getattr(transport, "_pool", None)) is not None]
 
 
 def _close_asyncio_connection(connection: Any) -> None:
